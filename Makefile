@@ -1,0 +1,58 @@
+# Social Media at Work: every set-up step lives here, so a fresh machine needs only python3 and make.
+#   make demo       the whole trainer cycle on synthetic learners (workspace in var/demo/)
+#   make test       every test (installs what it needs first)
+#   make test-fast  the tests that run no kernel, browser or database: for while you work
+#   make lab        JupyterLab on exercises/, as a learner sees it
+#   make release    rebuild exercises/ from solutions/ and check nothing leaked
+#   make bench      benchmark ratios against the stock tools
+#   make lint       ruff
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP_FLAGS := --disable-pip-version-check --quiet
+PYTEST_ARGS ?=
+
+.PHONY: all venv system-deps demo test test-fast lab release bench lint clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	@echo "==> Creating $(VENV) and installing the course package with its test extras"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
+	@$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[test,bench]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Chromium (browser tests), bubblewrap (sandboxed grading) and PostgreSQL (gradebook on a real
+# server): installed from Debian's packages where missing and where this user may install them.
+system-deps:
+	@bash tools/system-deps.sh
+
+demo: $(STAMP)
+	@$(BIN)/course demo
+
+test: $(STAMP) system-deps
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	@$(BIN)/python -m pytest -m "not slow and not browser and not postgres" $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	@$(BIN)/course lab
+
+release: $(STAMP)
+	@$(BIN)/course release
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "==> $$b"; $(BIN)/python $$b || exit 1; done
+
+lint: $(STAMP)
+	@$(BIN)/ruff check course tests bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""The ``course`` command: a thin layer over the library. Defaults live in the library functions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="course",
+    help="Social Media at Work: release modules, grade, report, and check posts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+workspace_app = typer.Typer(help="Trainer workspaces (nbgrader course directories for this course).",
+                            no_args_is_help=True)
+roster_app = typer.Typer(help="The HR roster of learners.", no_args_is_help=True)
+app.add_typer(workspace_app, name="workspace")
+app.add_typer(roster_app, name="roster")
+
+console = Console()
+err = Console(stderr=True)
+
+CourseDir = Annotated[Path, typer.Option("--course-dir", help="The trainer workspace (an nbgrader course directory).")]
+
+
+def _known_errors() -> tuple[type[Exception], ...]:
+    from course.compliance.roster import RosterError
+    from course.grading.release import ReleaseError
+    from course.policy import PolicyError
+    from course.workspace import WorkspaceError
+
+    return (PolicyError, ReleaseError, RosterError, WorkspaceError)
+
+
+@app.command()
+def release(
+    assignments: Annotated[list[str] | None, typer.Argument(help="Assignments to release (default: all).")] = None,
+    course_dir: Annotated[Path | None, typer.Option("--course-dir", help="Release into this trainer workspace "
+                                                    "instead of the repository's exercises/.")] = None,
+) -> None:
+    """Build learners' notebooks from solutions/ with nbgrader, then check that nothing leaked."""
+    from course.grading.release import release as do_release
+
+    with console.status("Releasing with nbgrader ..."):
+        result = do_release(course_dir=course_dir, assignments=assignments or None)
+    for name in result.assignments:
+        console.print(f"[green]✔[/] released {name}")
+    console.print(f"{len(result.assignments)} assignment(s) released to {result.release_dir}; leak check passed.")
+
+
+@workspace_app.command("init")
+def workspace_init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the workspace (created if missing).")],
+    roster: Annotated[Path | None, typer.Option("--roster", help="HR roster CSV to import.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Gradebook SQLAlchemy URL (default: SQLite in the "
+                                           "workspace).")] = None,
+) -> None:
+    """Create a trainer workspace for this course."""
+    from course.compliance.roster import import_roster
+    from course.workspace import Workspace
+
+    ws = Workspace.init(directory, db_url=db)
+    console.print(f"Workspace ready in {ws.root} (gradebook: {ws.db_url})")
+    if roster:
+        result = import_roster(ws, roster)
+        console.print(f"Roster: {len(result.added)} added, {len(result.updated)} updated, "
+                      f"{len(result.unchanged)} unchanged.")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="HR roster CSV (employee_id, name, email, department, "
+                                         "manager_email, track, start_date).")],
+    course_dir: CourseDir,
+) -> None:
+    """Add and update learners from the HR roster; a file with any error imports nothing."""
+    from course.compliance.roster import import_roster
+    from course.workspace import Workspace
+
+    result = import_roster(Workspace.open(course_dir), file)
+    console.print(f"Roster: {len(result.added)} added, {len(result.updated)} updated, "
+                  f"{len(result.unchanged)} unchanged.")
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Workspace folder for the demo.")] = Path("var/demo"),
+    learners: Annotated[int, typer.Option("--learners", min=1, max=20, help="How many synthetic learners.")] = 20,
+) -> None:
+    """Run the whole trainer cycle on synthetic learners: workspace, roster, release, submit, grade."""
+    from course.demo import run_demo
+
+    run_demo(directory=directory, learners=learners, console=console)
+
+
+@app.command()
+def lab(
+    port: Annotated[int, typer.Option(help="Port for JupyterLab.")] = 8888,
+) -> None:
+    """Open JupyterLab on exercises/, as a learner sees the course."""
+    import subprocess
+
+    from course._paths import exercises_dir
+
+    raise typer.Exit(subprocess.call([sys.executable, "-m", "jupyter", "lab", f"--port={port}",
+                                      f"--ServerApp.root_dir={exercises_dir()}"]))
+
+
+def main() -> None:
+    try:
+        app()
+    except _known_errors() as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing half-written was kept.")
+        sys.exit(130)

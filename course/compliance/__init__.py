@@ -1,0 +1,1 @@
+"""Compliance: the roster, completion rules and status, reports, certificates and the ledger."""

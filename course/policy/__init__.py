@@ -1,0 +1,36 @@
+"""Company policies, loaded from ``data/policies/*.yaml`` into typed, validated objects.
+
+Every fact the course teaches about the company's rules comes from here, so another company's
+policy files change the course without editing a notebook::
+
+    from course.policy import load_policies
+    policies = load_policies()            # data/policies, or $COURSE_POLICY_DIR
+    policies.privacy.audience("my_team").label
+
+A file that is malformed or incomplete raises :class:`PolicyError`, whose message names the file,
+the key and what was expected.
+"""
+
+from course.policy._loader import (
+    POLICY_DIR_ENV,
+    PolicyError,
+    PolicySet,
+    default_policy_dir,
+    load_policies,
+    load_policy_file,
+)
+from course.policy._privacy import Audience, NeverPost, Platform, PrivacyPolicy, ProfileSetting
+
+__all__ = [
+    "POLICY_DIR_ENV",
+    "Audience",
+    "NeverPost",
+    "Platform",
+    "PolicyError",
+    "PolicySet",
+    "PrivacyPolicy",
+    "ProfileSetting",
+    "default_policy_dir",
+    "load_policies",
+    "load_policy_file",
+]

@@ -1,0 +1,9 @@
+"""One-line widget factories for the notebooks, e.g. ``practice_scenarios("02-privacy-and-audiences")``.
+
+Every control has a visible label that screen readers announce, is reachable with the keyboard,
+and feedback is given in words and symbols (✔ / ✘), never by colour alone.
+"""
+
+from course.widgets.practice import practice_scenarios
+
+__all__ = ["practice_scenarios"]
