@@ -14,6 +14,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PIP_FLAGS := --disable-pip-version-check --quiet
 PYTEST_ARGS ?=
+# nbgrader runs tools of its environment (alembic) by name: the venv comes first on PATH.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: all venv system-deps demo test test-fast lab release bench lint clean
 

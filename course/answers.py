@@ -106,7 +106,7 @@ def _type_name(value: Any) -> str:
     return names.get(type(value), f"a {type(value).__name__}")
 
 
-def _policies():  # noqa: ANN202 - imported lazily so `course.answers` stays light
+def _policies():
     from course.policy import load_policies
 
     return load_policies()

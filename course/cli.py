@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -112,6 +113,10 @@ def lab(
 
 
 def main() -> None:
+    # nbgrader runs `alembic` from its own environment by name; make sure that is found first.
+    bin_dir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     try:
         app()
     except _known_errors() as exc:

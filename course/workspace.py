@@ -96,7 +96,7 @@ class Workspace:
         _atomic_write(self.config_file, _CONFIG_TEMPLATE.format(
             root=str(self.root), course_id=self.course_id, db_url=self.db_url, exchange=str(self.exchange)))
 
-    def gradebook(self):  # noqa: ANN201 - nbgrader.api.Gradebook, imported lazily
+    def gradebook(self):
         from nbgrader.api import Gradebook
 
         return Gradebook(self.db_url, self.course_id)

@@ -99,7 +99,8 @@ def read_roster(path: Path | str, *, tracks: set[str] | None = None) -> list[Emp
         row_problems = _check_row(values, line, tracks)
         eid = values["employee_id"]
         if eid and eid in first_line:
-            row_problems.append(RosterProblem(line, "employee_id", f"duplicate id {eid!r} (first on line {first_line[eid]})"))
+            message = f"duplicate id {eid!r} (first on line {first_line[eid]})"
+            row_problems.append(RosterProblem(line, "employee_id", message))
         elif eid:
             first_line[eid] = line
         if row_problems:
@@ -139,7 +140,7 @@ def _check_row(values: dict[str, str], line: int, tracks: set[str] | None) -> li
     return out
 
 
-def import_roster(workspace, path: Path | str) -> ImportResult:  # noqa: ANN001 - course.workspace.Workspace
+def import_roster(workspace, path: Path | str) -> ImportResult:
     """Validate ``path`` in full, then add or update every employee as a student in the gradebook."""
     employees = read_roster(path)
     result = ImportResult()

@@ -120,7 +120,7 @@ class PrivacyPolicy(PolicyModel):
         return self.reach(audience_id) <= self.reach(self.widest_audience(kind_id))
 
 
-def _find(items: list, item_id: str, what: str):  # noqa: ANN202
+def _find(items: list, item_id: str, what: str):
     for item in items:
         if item.id == item_id:
             return item

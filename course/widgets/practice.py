@@ -43,7 +43,7 @@ class PracticeScenarios(w.VBox):
         self.show(0)
 
     @property
-    def item(self):  # noqa: ANN201
+    def item(self):
         return self.practice.items[self.index]
 
     def show(self, index: int) -> None:

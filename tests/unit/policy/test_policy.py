@@ -83,7 +83,7 @@ def test_cross_reference_is_checked(tmp_path: Path, privacy_data: dict) -> None:
 
 def test_duplicate_ids_are_rejected(tmp_path: Path, privacy_data: dict) -> None:
     privacy_data["audiences"].append(dict(privacy_data["audiences"][0]))
-    with pytest.raises(PolicyError, match="only_me.*more than once"):
+    with pytest.raises(PolicyError, match=r"only_me.*more than once"):
         load_policy_file(write(tmp_path, privacy_data), PrivacyPolicy)
 
 
