@@ -11,6 +11,7 @@ A file that is malformed or incomplete raises :class:`PolicyError`, whose messag
 the key and what was expected.
 """
 
+from course.policy._completion import CompletionPolicy, DueRule, ModuleRule, Track
 from course.policy._loader import (
     POLICY_DIR_ENV,
     PolicyError,
@@ -24,12 +25,16 @@ from course.policy._privacy import Audience, NeverPost, Platform, PrivacyPolicy,
 __all__ = [
     "POLICY_DIR_ENV",
     "Audience",
+    "CompletionPolicy",
+    "DueRule",
+    "ModuleRule",
     "NeverPost",
     "Platform",
     "PolicyError",
     "PolicySet",
     "PrivacyPolicy",
     "ProfileSetting",
+    "Track",
     "default_policy_dir",
     "load_policies",
     "load_policy_file",

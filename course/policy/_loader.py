@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from course._paths import data_dir
+from course.policy._completion import CompletionPolicy
 from course.policy._privacy import PrivacyPolicy
 
 POLICY_DIR_ENV = "COURSE_POLICY_DIR"
@@ -111,6 +112,10 @@ class PolicySet:
     @cached_property
     def privacy(self) -> PrivacyPolicy:
         return self._load("privacy.yaml", PrivacyPolicy)
+
+    @cached_property
+    def completion(self) -> CompletionPolicy:
+        return self._load("completion.yaml", CompletionPolicy)
 
     def files(self) -> list[Path]:
         return sorted(self.directory.glob("*.yaml"))
