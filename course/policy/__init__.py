@@ -20,13 +20,26 @@ from course.policy._loader import (
     load_policies,
     load_policy_file,
 )
+from course.policy._moderation import (
+    CommentCategory,
+    EscalationContact,
+    HouseRule,
+    ModerationPolicy,
+    ResponseAction,
+    ResponseTemplate,
+    SiteNorms,
+)
 from course.policy._privacy import Audience, NeverPost, Platform, PrivacyPolicy, ProfileSetting
 
 __all__ = [
     "POLICY_DIR_ENV",
     "Audience",
+    "CommentCategory",
     "CompletionPolicy",
     "DueRule",
+    "EscalationContact",
+    "HouseRule",
+    "ModerationPolicy",
     "ModuleRule",
     "NeverPost",
     "Platform",
@@ -34,6 +47,9 @@ __all__ = [
     "PolicySet",
     "PrivacyPolicy",
     "ProfileSetting",
+    "ResponseAction",
+    "ResponseTemplate",
+    "SiteNorms",
     "Track",
     "default_policy_dir",
     "load_policies",

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from course._paths import data_dir
 from course.policy._completion import CompletionPolicy
+from course.policy._moderation import ModerationPolicy
 from course.policy._privacy import PrivacyPolicy
 
 POLICY_DIR_ENV = "COURSE_POLICY_DIR"
@@ -116,6 +117,10 @@ class PolicySet:
     @cached_property
     def completion(self) -> CompletionPolicy:
         return self._load("completion.yaml", CompletionPolicy)
+
+    @cached_property
+    def moderation(self) -> ModerationPolicy:
+        return self._load("moderation.yaml", ModerationPolicy)
 
     def files(self) -> list[Path]:
         return sorted(self.directory.glob("*.yaml"))
