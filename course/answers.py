@@ -132,6 +132,16 @@ def _never_post(value: Any) -> str | None:
     return _one_of(value, [n.id for n in _policies().privacy.never_post], "a never-post category id")
 
 
+@register_kind("comment_category", "a comment category id")
+def _comment_category(value: Any) -> str | None:
+    return _one_of(value, _policies().moderation.category_ids, "a comment category id")
+
+
+@register_kind("moderation_action", "a response action id")
+def _moderation_action(value: Any) -> str | None:
+    return _one_of(value, _policies().moderation.action_ids, "a response action id")
+
+
 @register_kind("yes_no", "True or False")
 def _yes_no(value: Any) -> str | None:
     if isinstance(value, bool):

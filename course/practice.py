@@ -17,7 +17,8 @@ from course._paths import data_dir
 from course.policy import PolicySet, load_policies, load_policy_file
 from course.policy._base import Ident, PolicyModel, Text, unique_ids
 
-OptionSource = Literal["audiences", "platforms", "never_post", "information_kinds"]
+OptionSource = Literal["audiences", "platforms", "never_post", "information_kinds", "comment_categories",
+                       "moderation_actions"]
 
 
 class Option(PolicyModel):
@@ -57,13 +58,16 @@ def options_for(item: PracticeItem, policies: PolicySet) -> list[Option]:
     """The item's options, resolving ``options_from`` against the company's policy."""
     if item.options:
         return list(item.options)
-    privacy = policies.privacy
+    # each source is read only when asked for, so a company without, say, a moderation policy can
+    # still use the privacy practice sets
     source = {
-        "audiences": [(a.id, a.label) for a in privacy.audiences],
-        "platforms": [(p.id, p.name) for p in privacy.platforms],
-        "never_post": [(n.id, n.label) for n in privacy.never_post],
-        "information_kinds": [(k.id, k.label) for k in privacy.information_kinds],
-    }[item.options_from]  # type: ignore[index]
+        "audiences": lambda: [(a.id, a.label) for a in policies.privacy.audiences],
+        "platforms": lambda: [(p.id, p.name) for p in policies.privacy.platforms],
+        "never_post": lambda: [(n.id, n.label) for n in policies.privacy.never_post],
+        "information_kinds": lambda: [(k.id, k.label) for k in policies.privacy.information_kinds],
+        "comment_categories": lambda: [(c.id, c.label) for c in policies.moderation.comment_categories],
+        "moderation_actions": lambda: [(a.id, a.label) for a in policies.moderation.response_actions],
+    }[item.options_from]()  # type: ignore[index]
     return [Option(value=v, label=label) for v, label in source]
 
 
