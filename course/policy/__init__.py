@@ -30,10 +30,14 @@ from course.policy._moderation import (
     SiteNorms,
 )
 from course.policy._privacy import Audience, NeverPost, Platform, PrivacyPolicy, ProfileSetting
+from course.policy._sensitive import SafePattern, SensitiveKind, SensitivePolicy, Severity
+from course.policy._voice import AvoidRule, BrandVoicePolicy, RequiredElement, VoiceChannel
 
 __all__ = [
     "POLICY_DIR_ENV",
     "Audience",
+    "AvoidRule",
+    "BrandVoicePolicy",
     "CommentCategory",
     "CompletionPolicy",
     "DueRule",
@@ -47,10 +51,16 @@ __all__ = [
     "PolicySet",
     "PrivacyPolicy",
     "ProfileSetting",
+    "RequiredElement",
     "ResponseAction",
     "ResponseTemplate",
+    "SafePattern",
+    "SensitiveKind",
+    "SensitivePolicy",
+    "Severity",
     "SiteNorms",
     "Track",
+    "VoiceChannel",
     "default_policy_dir",
     "load_policies",
     "load_policy_file",

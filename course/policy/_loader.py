@@ -15,6 +15,8 @@ from course._paths import data_dir
 from course.policy._completion import CompletionPolicy
 from course.policy._moderation import ModerationPolicy
 from course.policy._privacy import PrivacyPolicy
+from course.policy._sensitive import SensitivePolicy
+from course.policy._voice import BrandVoicePolicy
 
 POLICY_DIR_ENV = "COURSE_POLICY_DIR"
 
@@ -121,6 +123,14 @@ class PolicySet:
     @cached_property
     def moderation(self) -> ModerationPolicy:
         return self._load("moderation.yaml", ModerationPolicy)
+
+    @cached_property
+    def brand_voice(self) -> BrandVoicePolicy:
+        return self._load("brand_voice.yaml", BrandVoicePolicy)
+
+    @cached_property
+    def sensitive(self) -> SensitivePolicy:
+        return self._load("sensitive_content.yaml", SensitivePolicy)
 
     def files(self) -> list[Path]:
         return sorted(self.directory.glob("*.yaml"))
