@@ -31,6 +31,7 @@ from course.policy._moderation import (
 )
 from course.policy._privacy import Audience, NeverPost, Platform, PrivacyPolicy, ProfileSetting
 from course.policy._sensitive import SafePattern, SensitiveKind, SensitivePolicy, Severity
+from course.policy._value import DoerHabit, ValueCategory, ValuePolicy
 from course.policy._voice import AvoidRule, BrandVoicePolicy, RequiredElement, VoiceChannel
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "BrandVoicePolicy",
     "CommentCategory",
     "CompletionPolicy",
+    "DoerHabit",
     "DueRule",
     "EscalationContact",
     "HouseRule",
@@ -60,6 +62,8 @@ __all__ = [
     "Severity",
     "SiteNorms",
     "Track",
+    "ValueCategory",
+    "ValuePolicy",
     "VoiceChannel",
     "default_policy_dir",
     "load_policies",

@@ -16,6 +16,7 @@ from course.policy._completion import CompletionPolicy
 from course.policy._moderation import ModerationPolicy
 from course.policy._privacy import PrivacyPolicy
 from course.policy._sensitive import SensitivePolicy
+from course.policy._value import ValuePolicy
 from course.policy._voice import BrandVoicePolicy
 
 POLICY_DIR_ENV = "COURSE_POLICY_DIR"
@@ -131,6 +132,10 @@ class PolicySet:
     @cached_property
     def sensitive(self) -> SensitivePolicy:
         return self._load("sensitive_content.yaml", SensitivePolicy)
+
+    @cached_property
+    def value(self) -> ValuePolicy:
+        return self._load("value.yaml", ValuePolicy)
 
     def files(self) -> list[Path]:
         return sorted(self.directory.glob("*.yaml"))
