@@ -127,6 +127,11 @@ def _setting_set(value: Any) -> str | None:
     return _set_of(value, [s.id for s in _policies().privacy.profile_settings], "setting ids")
 
 
+@register_kind("setting", "a setting id")
+def _setting(value: Any) -> str | None:
+    return _one_of(value, [s.id for s in _policies().privacy.profile_settings], "a setting id")
+
+
 @register_kind("never_post", "a never-post category id")
 def _never_post(value: Any) -> str | None:
     return _one_of(value, [n.id for n in _policies().privacy.never_post], "a never-post category id")
@@ -140,6 +145,11 @@ def _comment_category(value: Any) -> str | None:
 @register_kind("moderation_action", "a response action id")
 def _moderation_action(value: Any) -> str | None:
     return _one_of(value, _policies().moderation.action_ids, "a response action id")
+
+
+@register_kind("value_category", "a value category id")
+def _value_category(value: Any) -> str | None:
+    return _one_of(value, _policies().value.category_ids, "a value category id")
 
 
 @register_kind("yes_no", "True or False")

@@ -18,7 +18,7 @@ from course.policy import PolicySet, load_policies, load_policy_file
 from course.policy._base import Ident, PolicyModel, Text, unique_ids
 
 OptionSource = Literal["audiences", "platforms", "never_post", "information_kinds", "comment_categories",
-                       "moderation_actions"]
+                       "moderation_actions", "value_categories"]
 
 
 class Option(PolicyModel):
@@ -67,6 +67,7 @@ def options_for(item: PracticeItem, policies: PolicySet) -> list[Option]:
         "information_kinds": lambda: [(k.id, k.label) for k in policies.privacy.information_kinds],
         "comment_categories": lambda: [(c.id, c.label) for c in policies.moderation.comment_categories],
         "moderation_actions": lambda: [(a.id, a.label) for a in policies.moderation.response_actions],
+        "value_categories": lambda: [(c.id, c.label) for c in policies.value.categories],
     }[item.options_from]()  # type: ignore[index]
     return [Option(value=v, label=label) for v, label in source]
 
