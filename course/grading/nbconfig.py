@@ -78,6 +78,8 @@ def configure(c: Any, *, source_directory: str = "source", release_directory: st
     c.GenerateAssignment.preprocessors = GENERATE_PREPROCESSORS
     if header_notebook().exists():
         c.IncludeHeaderFooter.header = str(header_notebook())
+    # A learner who deletes a test cell is still graded on it: nbgrader puts it back from the gradebook.
+    c.OverwriteCells.add_missing_cells = True
     # Learners' notebooks are plain literals: a cell that runs longer than this is stuck.
     c.ExecutePreprocessor.timeout = 60
     return c

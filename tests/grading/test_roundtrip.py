@@ -31,7 +31,7 @@ def _scores(ws: Workspace, module: str, student: str) -> dict[str, float]:
     """Autograded score per test cell, read back from the gradebook."""
     with ws.gradebook() as gb:
         notebook = gb.find_submission_notebook(module, module, student)
-        return {g.name: g.score for g in notebook.grades if g.auto_score is not None}
+        return {g.name: g.score for g in notebook.grades if g.cell.cell_type == "code"}
 
 
 @pytest.fixture(scope="module", params=MODULES)

@@ -1,0 +1,106 @@
+"""Policy facts as HTML tables for the notebooks: ``policy_table("platforms")``, ``policy_about()``.
+
+Notebooks never type a policy fact into markdown; they show it with one of these, so another
+company's policy files change what learners read. Tables have a caption and header cells that
+screen readers announce, and show each id the way a learner writes it in an answer.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from IPython.display import HTML
+
+from course.policy import PolicySet, PrivacyPolicy, load_policies
+
+Row = list[str]  # cells already escaped
+
+
+def _code(value: str) -> str:
+    return f"<code>{html.escape(value)}</code>"
+
+
+def _audience(privacy: PrivacyPolicy, audience_id: str) -> str:
+    return f"{html.escape(privacy.audience(audience_id).label)} ({_code(audience_id)})"
+
+
+def _audiences(p: PrivacyPolicy) -> tuple[str, list[str], list[Row]]:
+    rows = [[html.escape(a.label), _code(a.id), html.escape(a.description)] for a in p.audiences]
+    return ("Audiences, from the narrowest (fewest people) to the widest (anyone)",
+            ["Audience", "Write it as", "Who can see the post"], rows)
+
+
+def _platforms(p: PrivacyPolicy) -> tuple[str, list[str], list[Row]]:
+    rows = []
+    for platform in p.platforms:
+        where = "Internal (staff only)" if platform.kind == "internal" else "Outside site"
+        choices = "<br>".join(_audience(p, a) for a in platform.audiences)
+        rows.append([html.escape(platform.name), _code(platform.id), where, choices,
+                     f"<strong>{_audience(p, platform.default_audience)}</strong>", html.escape(platform.notes)])
+    return ("Platforms, the audiences each one offers, and its default (where a new post goes unless you choose)",
+            ["Platform", "Write it as", "Inside or outside", "Audiences you can choose", "Default audience",
+             "Good to know"], rows)
+
+
+def _profile_settings(p: PrivacyPolicy) -> tuple[str, list[str], list[Row]]:
+    rows = [[html.escape(s.label), _code(s.id), "✔ Must be ON" if s.required else "✘ Must be OFF",
+             html.escape(s.why)] for s in p.profile_settings]
+    return ("Profile settings: what the policy requires on every profile you use for work",
+            ["Setting", "Write it as", "The policy says", "Why"], rows)
+
+
+def _information_kinds(p: PrivacyPolicy) -> tuple[str, list[str], list[Row]]:
+    rows = [[html.escape(k.label), _code(k.id), f"<strong>{_audience(p, k.widest_audience)}</strong>",
+             f"“{html.escape(k.example)}”"] for k in p.information_kinds]
+    return ("Kinds of information and the widest audience each may reach (a narrower audience is always fine)",
+            ["Kind of information", "Write it as", "Widest audience allowed", "Example"], rows)
+
+
+def _never_post(p: PrivacyPolicy) -> tuple[str, list[str], list[Row]]:
+    rows = [[html.escape(n.label), _code(n.id), "<br>".join(html.escape(e) for e in n.examples),
+             html.escape(n.why)] for n in p.never_post]
+    return ("Never post these: not on any platform, not to any audience",
+            ["What", "Write it as", "For example", "Why"], rows)
+
+
+TABLES: dict[str, Callable[[PrivacyPolicy], tuple[str, list[str], list[Row]]]] = {
+    "audiences": _audiences,
+    "platforms": _platforms,
+    "profile_settings": _profile_settings,
+    "information_kinds": _information_kinds,
+    "never_post": _never_post,
+}
+
+
+def table_html(caption: str, headers: list[str], rows: list[Row]) -> str:
+    """An accessible HTML table; the first cell of each row is its row header. Cells must be escaped."""
+    head = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + f"<th scope='row' style='text-align:left;vertical-align:top'>{row[0]}</th>"
+        + "".join(f"<td style='text-align:left;vertical-align:top'>{cell}</td>" for cell in row[1:]) + "</tr>"
+        for row in rows
+    )
+    return (f"<table><caption style='text-align:left'><strong>{html.escape(caption)}</strong></caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def policy_table(name: str, *, policies: PolicySet | None = None) -> HTML:
+    """One part of the privacy policy as a table: one of :data:`TABLES`' names."""
+    try:
+        build = TABLES[name]
+    except KeyError:
+        raise ValueError(f"no policy table called {name!r}; choose one of: {', '.join(TABLES)}") from None
+    privacy = (policies or load_policies()).privacy
+    return HTML(table_html(*build(privacy)))
+
+
+def policy_about(*, policies: PolicySet | None = None) -> HTML:
+    """Whose policy the course follows, its version, and who to ask when unsure."""
+    privacy = (policies or load_policies()).privacy
+    return HTML(
+        f"<p>This course follows the privacy policy of <strong>{html.escape(privacy.company)}</strong> "
+        f"(version {html.escape(privacy.version)}).</p>"
+        f"<p>Not sure whether something is all right to post? Ask {html.escape(privacy.contact)} "
+        "<em>before</em> you post.</p>"
+    )
