@@ -33,9 +33,10 @@ def _known_errors() -> tuple[type[Exception], ...]:
     from course.compliance.roster import RosterError
     from course.grading.release import ReleaseError
     from course.policy import PolicyError
+    from course.voice import CheckError
     from course.workspace import WorkspaceError
 
-    return (PolicyError, ReleaseError, RosterError, WorkspaceError)
+    return (PolicyError, ReleaseError, RosterError, WorkspaceError, CheckError)
 
 
 @app.command()
@@ -97,6 +98,35 @@ def demo(
     from course.demo import run_demo
 
     run_demo(directory=directory, learners=learners, console=console)
+
+
+@app.command()
+def check(
+    file: Annotated[str | None, typer.Argument(
+        help="Posts to check: a text file with one post per line, or a CSV file; - or nothing reads "
+             "standard input.", show_default=False)] = None,
+    channel: Annotated[str, typer.Option("--channel", help="Where the posts will appear: internal_network, "
+                                         "team_chat, email, linkedin, x, facebook or customer_care_reply.")] = ...,
+    output: Annotated[str, typer.Option("--format", help="text (for people) or json (for programs).")] = "text",
+    column: Annotated[str | None, typer.Option("--column", help="The CSV column holding the posts (default: "
+                                               "text, post, message, draft, body or content).")] = None,
+    whole: Annotated[bool, typer.Option("--whole", help="Check the whole input as one post (an email, "
+                                        "a long update).")] = False,
+) -> None:
+    """Check posts against the brand-voice guide and for content never to post.
+
+    Exits with status 1 when any post has a blocking finding, 0 otherwise, and 2 on bad input.
+    """
+    from course.privacy import default_policies
+    from course.voice import any_blocking, check_posts, read_posts, render
+
+    if output not in ("text", "json"):
+        raise typer.BadParameter(f"use text or json, not {output!r}", param_hint="--format")
+    policies = default_policies()
+    channel_name = policies.brand_voice.channel(channel).name if channel in policies.brand_voice.channel_ids else ""
+    results = check_posts(read_posts(file, column=column, whole=whole), channel, policies=policies)
+    typer.echo(render(results, channel_name, fmt=output))  # type: ignore[arg-type]
+    raise typer.Exit(1 if any_blocking(results) else 0)
 
 
 @app.command()

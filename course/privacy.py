@@ -30,13 +30,13 @@ __all__ = ["Scanner", "luhn_valid", "scan", "scanner_for"]
 # -- built-in recognisers: every repeat is bounded or possessive -------------------------------
 
 _EMAIL = re.compile(
-    r"(?<![\w.+%-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63}+)@(?:[A-Za-z0-9-]{1,63}+\.){1,8}+[A-Za-z]{2,24}+(?![\w-])"
+    r"(?<![\w.+%-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63}+)@(?:[A-Za-z0-9-]{1,63}+\.){1,8}[A-Za-z]{2,24}+(?![\w-])"
 )
 _PHONE = re.compile(
     r"(?<![\w+/.,:-])(?:"
     r"\+\d{1,3}(?:[ .-]?\(0\))?(?:[ .-]?\d){6,13}+"  # +44 (0)113 496 0000, +1 202 555 0143
-    r"|\(0\d{2,4}\)(?:[ .-]?\d){5,8}+"  # (0113) 496 0000
-    r"|0\d(?:[ .-]?\d){8,9}+"  # 0113 496 0000, 07700 900123
+    r"|\(0[1-9]\d{1,3}\)(?:[ .-]?\d){5,8}+"  # (0113) 496 0000
+    r"|0[1-9](?:[ .-]?\d){8,9}+"  # 0113 496 0000, 07700 900123 (00 starts an international number)
     r"|\(\d{3}\)[ ]?\d{3}[-. ]\d{4}"  # (202) 555-0143
     r"|\d{3}[-.]\d{3}[-.]\d{4}"  # 202-555-0143
     r")(?![\d-]|[.,]\d|\w)"
@@ -73,17 +73,36 @@ def _phone_ok(value: str) -> bool:
     return len(digits) == 10
 
 
-def _address_regex(suffixes: list[str]) -> re.Pattern[str]:
-    suffix = "|".join(re.escape(s) for s in sorted(suffixes, key=len, reverse=True))
+def _address_regex(kind: SensitiveKind) -> re.Pattern[str]:
+    """Street addresses: "14 Mill Lane, Leeds LS6 2QT", "Flat 3, 27 Harbour View Road",
+    "Rose Cottage, Mill Lane" (a house name), and "14 mill lane" for the lower-case suffixes."""
+    suffix = _alternation(kind.street_suffixes)
     name = r"[A-Z][a-z'’]{1,20}+"
-    return re.compile(
-        r"(?<![\w£$€.,:/-])"
-        r"(?:(?:Flat|Unit|Apartment|Apt|Suite)\.? ?\d{1,4}[A-Za-z]?,? ?)?"
-        r"\d{1,4}[A-Za-z]?(?:-\d{1,4})?,? "
-        rf"(?:{name} ){{0,3}}{name} (?:{suffix})\b\.?"
-        r"(?:,? ?[A-Z][a-z]{2,20}+(?: [A-Z][a-z]{2,20}+)?)?"  # town
-        r"(?:,? ?[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b)?"  # UK postcode
-    )
+    street = rf"(?:{name} ){{0,3}}{name} (?:{suffix})\b"
+    town = r"(?:,? ?[A-Z][a-z]{2,20}+(?: [A-Z][a-z]{2,20}+)?)?(?:,? ?[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b)?"
+    numbered = (r"(?:(?:Flat|Unit|Apartment|Apt|Suite)\.? ?\d{1,4}[A-Za-z]?,? ?)?"
+                rf"\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,? {street}")
+    forms = [numbered]
+    if kind.house_words:
+        forms.append(rf"(?:{name} ){{1,2}}(?:{_alternation(kind.house_words)}),? {street}")
+    if kind.lowercase_suffixes:
+        lower = _alternation([s.lower() for s in kind.lowercase_suffixes])
+        forms.append(rf"\d{{1,4}}[a-z]? (?:[a-z]{{3,20}}+ )?[a-z]{{3,20}}+ (?:{lower})\b")
+    return re.compile(r"(?<![\w£$€.,:/-])(?:" + "|".join(f"(?:{f})" for f in forms) + ")" + town)
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+#: Words that make "2 big road trips" look like an address; a lower-case street name is never one.
+_NOT_STREET_NAMES = frozenset({"the", "our", "your", "his", "her", "their", "and", "for", "new", "old", "big",
+                               "two", "few", "more", "long", "short", "this", "that", "ring"})
+
+
+def _address_ok(value: str) -> bool:
+    street = value.split(",")[0].split()
+    return not any(w in _NOT_STREET_NAMES for w in street[1:-1])
 
 
 def _digits(value: str) -> str:
@@ -134,7 +153,8 @@ def _compile(kind: SensitiveKind) -> _Compiled:
     elif kind.detector == "payment_card":
         finders, accept, normalise, needs = (_CARD,), _card_ok, _digits, "digit"
     elif kind.detector == "street_address":
-        finders, prefix, normalise, needs = (_address_regex(kind.street_suffixes),), True, terms_key, "digit"
+        finders, prefix, normalise = (_address_regex(kind),), True, terms_key
+        accept = _address_ok
     elif kind.detector == "pattern":
         finders = tuple(re.compile(p, flags) for p in kind.patterns)
     else:  # terms: found together with every other terms kind, by one regex (see Scanner)

@@ -150,6 +150,10 @@ class SensitiveKind(PolicyModel):
     case_sensitive: bool = False
     allow: list[Text] = Field(default_factory=list, description="values that look sensitive but are public")
     street_suffixes: list[Text] = Field(default_factory=list)
+    house_words: list[Text] = Field(default_factory=list, description="house names end so: Cottage, Farm")
+    lowercase_suffixes: list[Text] = Field(
+        default_factory=list, description="suffixes also recognised typed in lower case (14 mill lane)"
+    )
 
     @model_validator(mode="after")
     def _options_fit_detector(self) -> SensitiveKind:
@@ -163,8 +167,9 @@ class SensitiveKind(PolicyModel):
             raise ValueError(f"kind {self.id!r} lists patterns, which only detector 'pattern' uses")
         if self.terms and self.detector != "terms":
             raise ValueError(f"kind {self.id!r} lists terms, which only detector 'terms' uses")
-        if self.street_suffixes and self.detector != "street_address":
-            raise ValueError(f"kind {self.id!r} lists street_suffixes, which only detector 'street_address' uses")
+        for key in ("street_suffixes", "house_words", "lowercase_suffixes"):
+            if getattr(self, key) and self.detector != "street_address":
+                raise ValueError(f"kind {self.id!r} lists {key}, which only detector 'street_address' uses")
         return self
 
 

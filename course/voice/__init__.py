@@ -30,6 +30,7 @@ from course.voice._findings import (
     as_text,
     score,
 )
+from course.voice._posts import Post, PostsError, any_blocking, check_posts, read_posts, render
 
 __all__ = [
     "MAX_TEXT_CHARS",
@@ -37,14 +38,20 @@ __all__ = [
     "CheckError",
     "CheckInputError",
     "Finding",
+    "Post",
+    "PostsError",
     "Report",
     "Severity",
     "UnknownChannelError",
     "VoiceChecker",
+    "any_blocking",
     "as_text",
     "channel_ids",
     "check",
+    "check_posts",
     "checker_for",
+    "read_posts",
+    "render",
     "rule_ids",
     "score",
 ]

@@ -46,16 +46,16 @@ class _Matcher:
     def at_start(self, text: str, pos: int) -> bool:
         return any(rx.match(text, pos) for rx in self.regexes)
 
-    def at_end(self, text: str, end: int) -> bool:
-        """True when a match is followed by nothing but spaces, punctuation or emoji before ``end``."""
+    def at_end(self, text: str, end: int) -> int | None:
+        """Where a match starts that is followed by nothing but spaces, punctuation or emoji, or None."""
         window = max(0, end - 400)
         for rx in self.regexes:
             last = None
             for last in rx.finditer(text, window, end):  # noqa: B007 - we want the last one
                 pass
             if last is not None and not _text._ALNUM.search(text, last.end(), end):
-                return True
-        return False
+                return last.start()
+        return None
 
 
 @dataclass(frozen=True)
@@ -169,7 +169,7 @@ class VoiceChecker:
             yield Finding("length.empty", "blocking", 0, len(text), "There is nothing here yet: the draft is empty.",
                           "Write your post, then check it again.")
             return
-        yield from self._length(text, ch)
+        yield from self._length(text, rules)
         yield from self._grade(text, ch)
         yield from self._avoid(text, rules)
         yield from self._required(text, rules)
@@ -177,7 +177,8 @@ class VoiceChecker:
         yield from self._links(text, ch)
 
     # -- rules --------------------------------------------------------------------------------
-    def _length(self, text: str, ch: VoiceChannel) -> Iterator[Finding]:
+    def _length(self, text: str, rules: _ChannelRules) -> Iterator[Finding]:
+        ch = rules.channel
         lead = len(text) - len(text.lstrip())
         end = len(text.rstrip())
         if ch.max_characters and end - lead > ch.max_characters.max:
@@ -198,7 +199,7 @@ class VoiceChecker:
                     "Say it in fewer words, or put the detail in a linked page or document.",
                 )
         if ch.max_sentences:
-            spans = _text.sentences(text)
+            spans = _text.sentences(text[: self._before_sign_off(text, rules, end)])
             limit = ch.max_sentences.max
             if len(spans) > limit:
                 yield Finding(
@@ -206,6 +207,16 @@ class VoiceChecker:
                     f"This has {len(spans)} sentences; on {ch.name} we keep to {limit} at most.",
                     "Keep the sentences that matter most and cut the rest.",
                 )
+
+    @staticmethod
+    def _before_sign_off(text: str, rules: _ChannelRules, end: int) -> int:
+        """Where the channel's sign-off (^JM) starts, so it is not counted as a sentence; else ``end``."""
+        for req in rules.required:
+            if req.element.position == "end" and req.when is None:
+                start = req.present.at_end(text, end)
+                if start is not None:
+                    return start
+        return end
 
     def _grade(self, text: str, ch: VoiceChannel) -> Iterator[Finding]:
         limit = ch.max_reading_grade
@@ -247,7 +258,7 @@ class VoiceChecker:
             if element.position == "start":
                 ok = req.present.at_start(text, lead)
             elif element.position == "end":
-                ok = req.present.at_end(text, end)
+                ok = req.present.at_end(text, end) is not None
             else:
                 ok = req.present.first(text) is not None
             if ok:

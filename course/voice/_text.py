@@ -103,9 +103,9 @@ def _capitals() -> re.Pattern[str]:
 def shouted_runs(text: str, *, acronyms: frozenset[str], min_letters: int) -> list[tuple[int, int]]:
     """Spans of runs of capitalised words with at least ``min_letters`` capitals, acronyms aside.
 
-    Acronyms and single capitals ("I") neither count nor break a run, nor do numbers; a word
-    with a small letter ends it. Capitals glued to digits (LS1 4AP, A4) are codes, not shouting.
-    Works for every script that has capitals.
+    Acronyms, single capitals ("I"), numbers and codes (LS1 4AP, BWC-2041) neither count nor
+    break a run; a word with a small letter, a full stop or a line break ends it. Works for every
+    script that has capitals.
     """
     if text.islower() or (text.isascii() and not _ASCII_CAPS.search(text)):
         return []
@@ -114,10 +114,10 @@ def shouted_runs(text: str, *, acronyms: frozenset[str], min_letters: int) -> li
     letters = 0
     for m in _capitals().finditer(text):
         w = m.group()
-        if w in acronyms:
+        if w in acronyms or _is_code(text, m.start(), m.end()):
             continue
         gap = text[run_end:m.start()] if run_start >= 0 else ""
-        if run_start >= 0 and gap != gap.upper():
+        if run_start >= 0 and (gap != gap.upper() or _RUN_BREAK.search(gap)):
             if letters >= min_letters:
                 runs.append((run_start, run_end))
             run_start, letters = -1, 0
@@ -131,6 +131,16 @@ def shouted_runs(text: str, *, acronyms: frozenset[str], min_letters: int) -> li
 
 
 _ASCII_CAPS = re.compile(r"[A-Z]{2}")
+_RUN_BREAK = re.compile(r"[.!?\n]")
+_CODE_AFTER = re.compile(r"-?\d")
+
+
+def _is_code(text: str, start: int, end: int) -> bool:
+    """Capitals joined to digits, directly or by a hyphen (BWC-2041, 4-AP): a code, not shouting."""
+    if _CODE_AFTER.match(text, end):
+        return True
+    before = text[max(0, start - 2) : start]
+    return before[-1:].isdigit() or (before[-1:] == "-" and before[:1].isdigit())
 
 
 # -- exclamations, emoji, hashtags -------------------------------------------------------------
@@ -171,11 +181,11 @@ def emoji(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _EMOJI.finditer(text)]
 
 
-_HASHTAG = re.compile(r"(?<![\w#&/])[#＃](\w{1,139}+)")
+_HASHTAG = re.compile(r"(?<![\w#&/])[#＃](\w{1,139}+)(?!-\d)")
 
 
 def hashtags(text: str) -> list[tuple[int, int]]:
-    """Spans of the hashtags (#word; a number alone such as #1 is not a hashtag)."""
+    """Spans of the hashtags (#word; #1 and references such as #CS-482913 are not hashtags)."""
     if "#" not in text and "＃" not in text:
         return []
     return [m.span() for m in _HASHTAG.finditer(text) if not m.group(1).isdigit()]
@@ -220,7 +230,7 @@ def query_names(url: str) -> list[str]:
 
 # -- phrase lists, compiled into one linear-time regex ------------------------------------------
 
-_PIECE = {" ": r"\s+", "'": "['’]", "-": r"[-‐‑\s]?"}
+_PIECE = {" ": r"\s*", "'": "['’]", "-": r"[-‐‑\s]?"}
 _SEPARATORS = re.compile(r"[\s'’\-‐‑]+")
 
 
@@ -241,18 +251,30 @@ def _variants(phrase: str) -> set[str]:
 
 
 _WORDISH = re.compile(r"\w+")
+_TAGGED = re.compile(r"[#@＃](\w{1,139}+)")
+_CAMEL = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def _key(word: str) -> str:
+    return word[:3]
 
 
 @lru_cache(maxsize=4)
-def word_set(text: str) -> frozenset[str]:
-    """The lower-cased runs of word characters in ``text``: a quick gate before phrase searches."""
-    return frozenset(_WORDISH.findall(text.lower()))
+def word_keys(text: str) -> frozenset[str]:
+    """The first three letters of every word in ``text`` (lower case), and of each part of a
+    camel-case hashtag or handle (#NewAquaCrateMax gives new, aqu, cra, max): a quick gate
+    before phrase searches."""
+    keys = {_key(w) for w in _WORDISH.findall(text.lower())}
+    if "#" in text or "@" in text or "＃" in text:
+        for tag in _TAGGED.findall(text):
+            keys.update(_key(part.lower()) for part in _CAMEL.findall(tag))
+    return frozenset(keys)
 
 
 class Phrases:
-    """A phrase list compiled by :func:`phrase_regex`, searched only when one of its first words occurs.
+    """A phrase list compiled by :func:`phrase_regex`, searched only when a phrase could occur.
 
-    Most drafts contain none of the phrases: checking the draft's :func:`word_set` against the
+    Most drafts contain none of the phrases: comparing the draft's :func:`word_keys` with the
     phrases' first words costs far less than running the regex over the whole text.
     """
 
@@ -263,13 +285,13 @@ class Phrases:
         for phrase in phrases:
             for variant in _variants(phrase):
                 m = _WORDISH.search(variant.lower())
-                firsts.add(m.group() if m else "")
+                firsts.add(_key(m.group()) if m else "")
         # a phrase with no word characters at all ("!!") cannot be gated: always search
-        self.first_words = frozenset(firsts)
+        self.first_keys = frozenset(firsts)
         self.always = "" in firsts
 
     def _may_occur(self, text: str) -> bool:
-        return self.regex is not None and (self.always or not self.first_words.isdisjoint(word_set(text)))
+        return self.regex is not None and (self.always or not self.first_keys.isdisjoint(word_keys(text)))
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
         if self._may_occur(text):
@@ -287,9 +309,10 @@ def phrase_regex(phrases: Iterable[str], *, case_sensitive: bool = False) -> re.
     """One regex matching any of ``phrases`` as whole words; None for an empty list.
 
     Built as a trie (shared prefixes merged) behind a look-ahead on the possible first letters,
-    so it is linear in the text and fast for long lists. Any run of spaces matches a space, a
-    hyphen may be a space or missing, straight and curly apostrophes are the same, and accented
-    letters also match without their accents.
+    so it is linear in the text and fast for long lists. A space matches any run of spaces or
+    none (so #ProjectNightjar matches "Project Nightjar"), a hyphen may be a space or missing,
+    straight and curly apostrophes are the same, and accented letters also match without their
+    accents.
     """
     trie: dict[str, dict] = {}
     for phrase in phrases:
