@@ -152,6 +152,11 @@ def _value_category(value: Any) -> str | None:
     return _one_of(value, _policies().value.category_ids, "a value category id")
 
 
+@register_kind("channel", "a channel id")
+def _channel(value: Any) -> str | None:
+    return _one_of(value, _policies().channels.channel_ids, "a channel id")
+
+
 @register_kind("yes_no", "True or False")
 def _yes_no(value: Any) -> str | None:
     if isinstance(value, bool):

@@ -18,7 +18,7 @@ from course.policy import PolicySet, load_policies, load_policy_file
 from course.policy._base import Ident, PolicyModel, Text, unique_ids
 
 OptionSource = Literal["audiences", "platforms", "never_post", "information_kinds", "comment_categories",
-                       "moderation_actions", "value_categories"]
+                       "moderation_actions", "value_categories", "channels"]
 
 
 class Option(PolicyModel):
@@ -68,6 +68,7 @@ def options_for(item: PracticeItem, policies: PolicySet) -> list[Option]:
         "comment_categories": lambda: [(c.id, c.label) for c in policies.moderation.comment_categories],
         "moderation_actions": lambda: [(a.id, a.label) for a in policies.moderation.response_actions],
         "value_categories": lambda: [(c.id, c.label) for c in policies.value.categories],
+        "channels": lambda: [(c.id, c.name) for c in policies.channels.channels],
     }[item.options_from]()  # type: ignore[index]
     return [Option(value=v, label=label) for v, label in source]
 

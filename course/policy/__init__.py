@@ -11,6 +11,15 @@ A file that is malformed or incomplete raises :class:`PolicyError`, whose messag
 the key and what was expected.
 """
 
+from course.policy._channels import (
+    Channel,
+    ChannelPolicy,
+    ChannelRule,
+    Escalation,
+    EscalationSign,
+    EscalationStep,
+    Persona,
+)
 from course.policy._completion import CompletionPolicy, DueRule, ModuleRule, Track
 from course.policy._loader import (
     POLICY_DIR_ENV,
@@ -39,15 +48,22 @@ __all__ = [
     "Audience",
     "AvoidRule",
     "BrandVoicePolicy",
+    "Channel",
+    "ChannelPolicy",
+    "ChannelRule",
     "CommentCategory",
     "CompletionPolicy",
     "DoerHabit",
     "DueRule",
+    "Escalation",
     "EscalationContact",
+    "EscalationSign",
+    "EscalationStep",
     "HouseRule",
     "ModerationPolicy",
     "ModuleRule",
     "NeverPost",
+    "Persona",
     "Platform",
     "PolicyError",
     "PolicySet",

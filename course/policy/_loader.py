@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from course._paths import data_dir
+from course.policy._channels import ChannelPolicy
 from course.policy._completion import CompletionPolicy
 from course.policy._moderation import ModerationPolicy
 from course.policy._privacy import PrivacyPolicy
@@ -136,6 +137,10 @@ class PolicySet:
     @cached_property
     def value(self) -> ValuePolicy:
         return self._load("value.yaml", ValuePolicy)
+
+    @cached_property
+    def channels(self) -> ChannelPolicy:
+        return self._load("channels.yaml", ChannelPolicy)
 
     def files(self) -> list[Path]:
         return sorted(self.directory.glob("*.yaml"))
