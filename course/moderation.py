@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, NonNegativeInt, model_validator
 
 from course._paths import data_dir
-from course.policy import PolicyError, PolicySet, ResponseTemplate, load_policies, load_policy_file
+from course.policy import PolicyError, PolicySet, ResponseTemplate, load_policy_file
 from course.policy._base import Ident, PolicyModel, Text, unique_ids
 from course.policy._moderation import BUILT_IN_VALUES
 
@@ -31,7 +31,7 @@ class IncomingComment(PolicyModel):
 
     id: Ident
     author: Text
-    platform: Ident | None = Field(None, description="a platform id of the privacy policy, if any")
+    platform: Ident | None = Field(None, description="a platform id of the privacy policy, or internal_network")
     place: Text = Field(description="where exactly, e.g. 'under the post about the new trade counter'")
     posted: Text = Field(description="when, e.g. 'Tuesday, 10:42'")
     text: Text
@@ -95,14 +95,14 @@ class ModerationScenarios(PolicyModel):
         raise KeyError(f"no comment called {comment_id!r}; known: {', '.join(self.comment_ids)}")
 
 
-def load_moderation_scenarios(
-    name: str = MODULE, *, policies: PolicySet | None = None, directory: Path | None = None
-) -> ModerationScenarios:
-    """Load ``data/scenarios/<name>.yaml``; check placeholders, and platforms against the privacy policy."""
+def load_moderation_scenarios(name: str = MODULE, *, directory: Path | None = None) -> ModerationScenarios:
+    """Load ``data/scenarios/<name>.yaml`` and check its placeholders.
+
+    A comment's platform is not checked against the privacy policy: another company may not use
+    that site, and the comment is still shown, under the site's usual name.
+    """
     path = (directory or data_dir() / "scenarios") / f"{name}.yaml"
     scenarios = load_policy_file(path, ModerationScenarios)
-    privacy = (policies or load_policies()).privacy
-    platforms = {p.id for p in privacy.platforms}
     for index, comment in enumerate(scenarios.comments):
         for key in ("author", "place", "text", "context"):
             value = getattr(comment, key)
@@ -110,9 +110,6 @@ def load_moderation_scenarios(
                 if field is not None and field not in PLACEHOLDERS:
                     raise PolicyError(path, f"comments[{index}].{key}",
                                       f"unknown placeholder {{{field}}}; use {{company}}")
-        if comment.platform is not None and comment.platform not in platforms:
-            raise PolicyError(path, f"comments[{index}].platform",
-                              f"not a platform of the privacy policy; expected one of {sorted(platforms)}")
     return scenarios
 
 
@@ -121,11 +118,29 @@ def fill(text: str, policies: PolicySet) -> str:
     return text.format_map({"company": policies.privacy.company})
 
 
+#: The alias a scenario uses for "the company's own internal network", whatever its policy calls it.
+INTERNAL_NETWORK = "internal_network"
+
+#: How a site is named when the company's privacy policy does not list it.
+USUAL_NAMES = {"x": "X", "facebook": "Facebook", "linkedin": "LinkedIn", "instagram": "Instagram",
+               "youtube": "YouTube", "tiktok": "TikTok", INTERNAL_NETWORK: "the internal network"}
+
+
 def platform_name(platform_id: str | None, policies: PolicySet) -> str:
-    """The platform's name in the privacy policy, or the id itself if the policy does not list it."""
+    """What to call a platform: its name in the privacy policy, else its usual name, else its id.
+
+    ``internal_network`` means the company's own internal network: of its internal platforms, the one
+    whose audiences reach furthest. ``None`` means the company's own website or blog.
+    """
     if platform_id is None:
         return "the company's own website"
-    return next((p.name for p in policies.privacy.platforms if p.id == platform_id), platform_id)
+    privacy = policies.privacy
+    if platform_id == INTERNAL_NETWORK:
+        internal = [p for p in privacy.platforms if p.kind == "internal"]
+        if internal:
+            return max(internal, key=lambda p: max(privacy.reach(a) for a in p.audiences)).name
+    found = next((p.name for p in privacy.platforms if p.id == platform_id), None)
+    return found or USUAL_NAMES.get(platform_id, platform_id)
 
 
 def format_minutes(minutes: int | None) -> str:

@@ -132,7 +132,7 @@ _CARD = "border:1px solid #999;border-radius:6px;padding:6px 14px;margin:6px 0;m
 
 def comment_html(comment_id: str, policies: PolicySet) -> str:
     """One incoming comment as a card: who, where, when, the text, and anything else the moderator sees."""
-    item = load_moderation_scenarios(policies=policies).comment(comment_id)
+    item = load_moderation_scenarios().comment(comment_id)
     number = comment_id.rsplit("_", 1)[-1]
     title = f"Comment {number}" if number.isdigit() else comment_id
     where = html.escape(platform_name(item.platform, policies))
@@ -158,7 +158,7 @@ def show_comment(comment_id: str, *, policies: PolicySet | None = None) -> HTML:
 def show_comments(*comment_ids: str, policies: PolicySet | None = None) -> HTML:
     """Several comments, one card each (all of them when no ids are given)."""
     policies = policies or load_policies()
-    ids = comment_ids or tuple(load_moderation_scenarios(policies=policies).comment_ids)
+    ids = comment_ids or tuple(load_moderation_scenarios().comment_ids)
     return HTML("".join(comment_html(i, policies) for i in ids))
 
 
@@ -171,7 +171,7 @@ def _percent(part: int, whole: int) -> str:
 def listening_dashboard(*, policies: PolicySet | None = None) -> HTML:
     """The week's listening figures per channel, social beside traditional, with subtotals."""
     policies = policies or load_policies()
-    week = load_moderation_scenarios(policies=policies).listening
+    week = load_moderation_scenarios().listening
     headers = ["Channel", "Write it as", "Type", "Contacts", "Questions", "Complaints", "Praise",
                "Median time to first reply"]
     rows: list[Row] = []

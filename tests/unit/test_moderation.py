@@ -10,6 +10,7 @@ import yaml
 
 from course.answers import AnswerFormatError, check_answer
 from course.moderation import (
+    INTERNAL_NETWORK,
     MODULE,
     fill_template,
     format_minutes,
@@ -61,11 +62,11 @@ def test_unknown_placeholder_is_named(tmp_path: Path, scenario_data: dict) -> No
     assert info.value.key == "comments[1].text" and "{ceo_name}" in info.value.expected
 
 
-def test_unknown_platform_is_named(tmp_path: Path, scenario_data: dict) -> None:
-    scenario_data["comments"][1]["platform"] = "myspace"
-    with pytest.raises(PolicyError) as info:
-        load_moderation_scenarios(directory=write(tmp_path, scenario_data))
-    assert info.value.key == "comments[1].platform"
+def test_shipped_comments_name_platforms_the_policy_knows() -> None:
+    """Every comment is on a platform of the shipped privacy policy, the internal-network alias, or the website."""
+    policies = load_policies()
+    known = {p.id for p in policies.privacy.platforms} | {INTERNAL_NETWORK, None}
+    assert {c.platform for c in load_moderation_scenarios().comments} <= known
 
 
 def test_listening_parts_cannot_exceed_contacts(tmp_path: Path, scenario_data: dict) -> None:
@@ -75,11 +76,17 @@ def test_listening_parts_cannot_exceed_contacts(tmp_path: Path, scenario_data: d
         load_moderation_scenarios(directory=write(tmp_path, scenario_data))
 
 
-def test_platform_name_falls_back() -> None:
+def test_platform_name_falls_back(tmp_path: Path) -> None:
+    """A platform is named as the policy names it, else by its usual name; the alias finds the internal network."""
     policies = load_policies()
     assert platform_name("x", policies) == policies.privacy.platform("x").name
+    assert platform_name(INTERNAL_NETWORK, policies) == policies.privacy.platform("connect").name
     assert platform_name("myspace", policies) == "myspace"
     assert "website" in platform_name(None, policies)
+    privacy = yaml.safe_load((REPO / "data" / "policies" / "privacy.yaml").read_text("utf-8"))
+    privacy["platforms"] = [p for p in privacy["platforms"] if p["id"] != "x"]
+    (tmp_path / "privacy.yaml").write_text(yaml.safe_dump(privacy), "utf-8")
+    assert platform_name("x", load_policies(tmp_path)) == "X"
 
 
 def test_fill_template_marks_the_gaps_and_fills_policy_values() -> None:
