@@ -44,11 +44,11 @@ def render_preview(text: str, findings: tuple[Finding, ...] | list[Finding]) -> 
     spans = [(f.start, f.end, i, f) for i, f in numbered if f.start < f.end]
     out: list[str] = []
     for a, b in zip(points, [*points[1:], None], strict=False):
+        for i in ends.get(a, []):
+            out.append(f"<sup>[{i}]</sup>")
         for i in inserts.get(a, []):
             out.append(f'<mark aria-label="something is missing here, see {i}" '
                        f'style="background:#eee;border:1px dashed #555">⁁<sup>{i}</sup></mark>')
-        for i in ends.get(a, []):
-            out.append(f"<sup>[{i}]</sup>")
         if b is None or a == b:
             continue
         covering = [(i, f) for s, e, i, f in spans if s <= a and e >= b]

@@ -556,16 +556,24 @@ def long_posts() -> list[tuple[str, str, str, list[str]]]:
     ]
 
 
-def main() -> None:
+def build() -> list[dict]:
+    """Every draft of the corpus, as the rows written to corpus.jsonl."""
     rng = random.Random(SEED)
     rows = ([("hand", c, t, r) for c, t, r in HAND] + [("hard", c, t, r) for c, t, r in HARD]
             + long_posts() + templated(rng))
+    out = []
+    for n, (source_kind, channel, source, rules) in enumerate(rows, start=1):
+        text, spans = parse(source)
+        out.append({"id": f"{channel}-{n:04d}", "source": source_kind, "channel": channel,
+                    "text": text, "sensitive": spans, "voice": sorted(rules)})
+    return out
+
+
+def main() -> None:
+    rows = build()
     with OUT.open("w", encoding="utf-8", newline="\n") as fh:
-        for n, (source_kind, channel, source, rules) in enumerate(rows, start=1):
-            text, spans = parse(source)
-            fh.write(json.dumps({"id": f"{channel}-{n:04d}", "source": source_kind, "channel": channel,
-                                 "text": text, "sensitive": spans, "voice": sorted(rules)},
-                                ensure_ascii=False) + "\n")
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"wrote {len(rows)} drafts to {OUT}")
 
 
