@@ -1,0 +1,156 @@
+"""Open any nbgrader course directory the way nbgrader's own apps do: its ``nbgrader_config.py``
+(after the user's and system's Jupyter config folders), its gradebook, its folders.
+
+Everything the grading pipeline keeps for itself (state, staging, status file, lock) lives under
+the course directory, in ``.course/`` and ``grading-status.csv``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.coursedir import CourseDirectory
+from traitlets.config import Config
+from traitlets.config.loader import ConfigFileNotFound, JSONFileConfigLoader, PyFileConfigLoader
+
+CONFIG_NAME = "nbgrader_config"
+#: Folder under the course directory for the pipeline's own runtime state.
+STATE_DIR = ".course"
+
+
+class GradingError(RuntimeError):
+    """A grading command cannot run at all (bad course directory, gradebook, options); the message says why."""
+
+
+class CourseDirError(GradingError):
+    """The folder is not a usable nbgrader course directory."""
+
+
+@dataclass
+class Course:
+    """An nbgrader course directory with its loaded configuration."""
+
+    root: Path
+    config: Config
+    coursedir: CourseDirectory
+
+    @property
+    def db_url(self) -> str:
+        return self.coursedir.db_url
+
+    @property
+    def course_id(self) -> str:
+        return self.coursedir.course_id
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    def path(self, step: str, student_id: str, assignment_id: str) -> Path:
+        """``root/<step>/<student>/<assignment>`` as nbgrader's ``directory_structure`` says."""
+        return Path(self.coursedir.format_path(step, student_id, assignment_id))
+
+    def gradebook(self):
+        from nbgrader.api import Gradebook
+
+        ensure_alembic_on_path()
+        return Gradebook(self.db_url, self.course_id)
+
+
+def _load_file(cfg: Config, folder: Path) -> None:
+    for loader_cls, suffix in ((JSONFileConfigLoader, ".json"), (PyFileConfigLoader, ".py")):
+        path = folder / f"{CONFIG_NAME}{suffix}"
+        if not path.is_file():
+            continue
+        try:
+            loaded = loader_cls(path.name, path=str(folder)).load_config()
+        except ConfigFileNotFound:
+            continue
+        except Exception as exc:  # a config file is arbitrary Python: any error is possible
+            raise CourseDirError(f"{path}: could not load nbgrader settings ({type(exc).__name__}: {exc})") from exc
+        cfg.merge(loaded)
+
+
+def load_config(root: Path) -> Config:
+    """nbgrader's settings for a course in ``root``: Jupyter's config folders first (lowest
+    priority, as nbgrader apps read them), then ``root/nbgrader_config.py`` (highest)."""
+    from jupyter_core.paths import jupyter_config_path
+
+    cfg = Config()
+    for folder in reversed(jupyter_config_path()):
+        _load_file(cfg, Path(folder))
+    _load_file(cfg, root)
+    return cfg
+
+
+def open_course(course_dir: Path | str, *, db_url: str | None = None) -> Course:
+    """Open the nbgrader course in ``course_dir``; ``db_url`` overrides the gradebook's URL.
+
+    The course root is always ``course_dir`` (nbgrader apps use the folder they run in), even when
+    the config names another one, so a moved course directory keeps working.
+    """
+    root = Path(course_dir).expanduser().resolve()
+    if not root.is_dir():
+        raise CourseDirError(f"course directory not found: {root}")
+    cfg = load_config(root)
+    cfg.CourseDirectory.root = str(root)
+    if db_url:
+        cfg.CourseDirectory.db_url = db_url
+    coursedir = CourseDirectory(config=cfg)
+    return Course(root=root, config=cfg, coursedir=coursedir)
+
+
+def ensure_alembic_on_path() -> None:
+    """nbgrader runs the ``alembic`` command when it creates a gradebook; make sure the one next to
+    this Python is found even when the virtual environment is not activated."""
+    if shutil.which("alembic"):
+        return
+    bindir = str(Path(sys.executable).parent)
+    if (Path(bindir) / "alembic").exists():
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+@contextmanager
+def working_directory(path: Path) -> Iterator[None]:
+    """Run inside ``path`` (nbgrader's converters do the same, so relative settings resolve alike)."""
+    before = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+class BusyError(GradingError):
+    """Another grading command is already working in this course directory."""
+
+
+@contextmanager
+def exclusive(course: Course, what: str) -> Iterator[None]:
+    """Hold the course directory's grading lock (one ``course grade``/``collect``/``feedback`` at a time)."""
+    course.state_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = course.state_dir / "grading.lock"
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise BusyError(f"{course.root} is busy: {holder} is running; try again when it has finished") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"`course {what}` (pid {os.getpid()})")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,322 @@
+"""``course grade``: grade submissions in parallel, only what changed, with nbgrader's own scores.
+
+For each submission in ``submitted/``: a content key (its files + the assignment's version + the
+grading settings) decides whether there is anything to do; then prepare (coordinator) -> execute
+(worker pool or Dask) -> record (coordinator, serial) -> one state row. The coordinator prepares the
+next submissions while workers run notebooks, and keeps only a few jobs in flight, so memory stays
+flat for thousands of submissions and an interruption costs at most those few.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import shutil
+import time
+import uuid
+import warnings
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.exc import SAWarning
+
+from course.grading.backends import Backend, make_backend
+from course.grading.coursedir import Course, GradingError, exclusive, open_course, working_directory
+from course.grading.execute import DEFAULT_LAUNCHER, DEFAULT_NOTEBOOK_TIMEOUT, ExecuteResult
+from course.grading.prepare import (
+    AutogradeSession,
+    PreparedSubmission,
+    assignment_version,
+    content_sha256,
+    find_submissions,
+)
+from course.grading.record import Recorded, Recorder
+from course.grading.state import (
+    EXECUTE,
+    GRADED,
+    NEEDS_MANUAL,
+    NOT_GRADABLE,
+    PREPARE,
+    SKIPPED,
+    GradingState,
+    SubmissionState,
+    write_status_file,
+)
+
+
+class Reporter(Protocol):
+    """Receives progress; the CLI shows a progress bar with it. Every method may be a no-op."""
+
+    def start(self, *, total: int, skipped: int, workers: int, backend: str) -> None: ...
+
+    def update(self, state: SubmissionState) -> None: ...
+
+    def finish(self, report: GradeReport) -> None: ...
+
+
+@dataclass
+class AssignmentSummary:
+    assignment: str
+    graded: int = 0
+    needs_manual: int = 0
+    not_gradable: int = 0
+    late: int = 0
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.graded + self.needs_manual + self.not_gradable + self.skipped
+
+
+@dataclass
+class GradeReport:
+    """What one ``course grade`` run did."""
+
+    course_dir: Path
+    results: list[SubmissionState] = field(default_factory=list)  # this run's, skipped ones included
+    seconds: float = 0.0
+    workers: int = 0
+    backend: str = ""
+    status_file: Path | None = None
+
+    def summary(self) -> list[AssignmentSummary]:
+        by: dict[str, AssignmentSummary] = {}
+        for r in self.results:
+            s = by.setdefault(r.assignment, AssignmentSummary(r.assignment))
+            if r.status == GRADED:
+                s.graded += 1
+            elif r.status == NEEDS_MANUAL:
+                s.needs_manual += 1
+            elif r.status == NOT_GRADABLE:
+                s.not_gradable += 1
+            elif r.status == SKIPPED:
+                s.skipped += 1
+            if r.status in {GRADED, NEEDS_MANUAL} and r.late:
+                s.late += 1
+        return [by[k] for k in sorted(by)]
+
+    @property
+    def not_gradable(self) -> list[SubmissionState]:
+        return [r for r in self.results if r.status == NOT_GRADABLE]
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+@dataclass
+class _Todo:
+    assignment: str
+    student: str
+    key: str
+    sha: str
+
+
+def grade(
+    course_dir: Path | str,
+    assignments: Sequence[str] | None = None,
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
+    timeout: int | None = None,
+    notebook_timeout: float = DEFAULT_NOTEBOOK_TIMEOUT,
+    db_url: str | None = None,
+    students: Iterable[str] | None = None,
+    reporter: Reporter | None = None,
+    launcher: str = DEFAULT_LAUNCHER,
+    prestart: bool = True,
+) -> GradeReport:
+    """Autograde the submissions of ``assignments`` (default: every assignment in the gradebook that
+    has submissions) in the nbgrader course at ``course_dir``.
+
+    ``jobs`` notebooks run at a time on this machine (default: one per core), or on the Dask cluster
+    at ``scheduler``. ``timeout`` overrides the per-cell limit (nbgrader's ``Execute.timeout``);
+    ``notebook_timeout`` limits a whole notebook. Unchanged submissions that were already graded are
+    skipped unless ``force``. Bad submissions get the status "not gradable" with a reason; they never
+    stop the batch.
+    """
+    started = time.perf_counter()
+    course = open_course(course_dir, db_url=db_url)
+    report = GradeReport(course_dir=course.root)
+    with exclusive(course, "grade"), working_directory(course.root), warnings.catch_warnings():
+        # nbgrader's own bookkeeping triggers SQLAlchemy autoflush warnings that say nothing to a trainer
+        warnings.filterwarnings("ignore", category=SAWarning)
+        staging_root = course.state_dir / "staging" / uuid.uuid4().hex / "autograded"
+        _clean_leftovers(course)
+        try:
+            session = AutogradeSession(course, staging_root, cell_timeout=timeout,
+                                       notebook_timeout=notebook_timeout, launcher=launcher, prestart=prestart)
+            with GradingState(course.state_dir) as state:
+                todo, skipped = _plan(course, session, state, assignments, students=students, force=force)
+                report.results.extend(skipped)
+                backend = make_backend(jobs=jobs, scheduler=scheduler) if todo else None
+                report.workers = backend.workers if backend else 0
+                report.backend = backend.name if backend else ""
+                if reporter:
+                    reporter.start(total=len(todo), skipped=len(skipped), workers=report.workers,
+                                   backend=report.backend)
+                if backend is not None:
+                    _run(session, backend, state, todo, report, reporter)
+                report.status_file = write_status_file(course.root, state.all())
+        finally:
+            shutil.rmtree(staging_root.parent, ignore_errors=True)
+    report.seconds = time.perf_counter() - started
+    if reporter:
+        reporter.finish(report)
+    return report
+
+
+def _clean_leftovers(course: Course) -> None:
+    """Staging folders of a run that was killed (we hold the lock, so no other run is using them)."""
+    for name in ("staging", "trash"):
+        folder = course.state_dir / name
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _known_assignments(course: Course) -> list[str]:
+    with course.gradebook() as gb:
+        return sorted(a.name for a in gb.assignments)
+
+
+def _plan(course: Course, session: AutogradeSession, state: GradingState, assignments: Sequence[str] | None,
+          *, students: Iterable[str] | None, force: bool) -> tuple[list[_Todo], list[SubmissionState]]:
+    known = _known_assignments(course)
+    if assignments:
+        unknown = [a for a in assignments if a not in known]
+        if unknown:
+            hint = f"; the gradebook has: {', '.join(known)}" if known else "; the gradebook has no assignments yet"
+            raise GradingError(f"not in the gradebook of {course.root}: {', '.join(unknown)} (release it first "
+                               f"with `nbgrader generate_assignment` or `course release`){hint}")
+        names = list(dict.fromkeys(assignments))
+    else:
+        names = known
+    wanted = set(students) if students is not None else None
+    todo: list[_Todo] = []
+    skipped: list[SubmissionState] = []
+    for assignment in names:
+        found = [s for s in find_submissions(session, assignment) if wanted is None or s in wanted]
+        if not found:
+            continue
+        version = assignment_version(session, assignment)
+        recorded = _gradebook_submissions(course, assignment)
+        for student in found:
+            folder = session.submitted(student, assignment)
+            sha = content_sha256(folder, session.coursedir.ignore)
+            extension = recorded.get(student, (False, None))[1]
+            key = hashlib.sha256(f"{sha}:{version}:{extension}".encode()).hexdigest()
+            last = state.get(assignment, student)
+            if not force and last is not None and last.key == key and _still_valid(course, last, recorded):
+                skipped.append(_as_skipped(last))
+                continue
+            todo.append(_Todo(assignment, student, key, sha))
+    return todo, skipped
+
+
+def _gradebook_submissions(course: Course, assignment: str) -> dict[str, tuple[bool, object]]:
+    """Students with a submission of ``assignment`` in the gradebook, with their extension."""
+    from nbgrader.api import Assignment, SubmittedAssignment
+
+    with course.gradebook() as gb:
+        rows = (gb.db.query(SubmittedAssignment.student_id, SubmittedAssignment.extension)
+                .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+                .filter(Assignment.name == assignment).all())
+        return {student: (True, extension) for student, extension in rows}
+
+
+def _still_valid(course: Course, last: SubmissionState, recorded: dict[str, tuple[bool, object]]) -> bool:
+    """An unchanged submission needs nothing when its last outcome is still there to see."""
+    if last.status in {GRADED, NEEDS_MANUAL}:
+        autograded = course.path(course.coursedir.autograded_directory, last.student, last.assignment)
+        return last.student in recorded and autograded.is_dir()
+    # the same bytes fail preparation the same way; execution failures may be passing trouble
+    return last.status == NOT_GRADABLE and last.failed_at == PREPARE
+
+
+def _as_skipped(last: SubmissionState) -> SubmissionState:
+    out = SubmissionState(**{**last.__dict__})
+    out.status = SKIPPED
+    out.reason = f"unchanged since graded ({last.status})"
+    return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo: list[_Todo],
+         report: GradeReport, reporter: Reporter | None) -> None:
+    recorder = Recorder(session)
+    done: queue.Queue[ExecuteResult] = queue.Queue()
+    pending = deque(todo)
+    open_subs: dict[str, tuple[_Todo, PreparedSubmission, dict[str, ExecuteResult], float]] = {}
+    in_flight = 0
+    limit = max(2, backend.workers * 2)
+
+    def finish(item: _Todo, prepared: PreparedSubmission, results: list[ExecuteResult], began: float) -> None:
+        recorded = recorder.record(prepared, results)
+        row = _state_row(item, prepared, recorded, time.perf_counter() - began)
+        state.put(row)
+        report.results.append(row)
+        if reporter:
+            reporter.update(row)
+
+    try:
+        while pending or open_subs:
+            while pending and in_flight < limit:
+                item = pending.popleft()
+                began = time.perf_counter()
+                prepared = session.prepare(item.student, item.assignment, key=item.key, content_sha256=item.sha)
+                if not prepared.notebooks:
+                    finish(item, prepared, [], began)
+                    continue
+                sub_key = f"{item.assignment}/{item.student}"
+                open_subs[sub_key] = (item, prepared, {}, began)
+                for plan in prepared.notebooks:
+                    backend.submit(plan.job, done.put)
+                    in_flight += 1
+            if not open_subs:
+                continue
+            result = done.get()
+            in_flight -= 1
+            if result.lost:
+                raise GradingError(f"grading stopped: {result.reason}; what was recorded is kept, "
+                                   "run the command again to grade the rest")
+            sub_key = result.key.rsplit("/", 1)[0]
+            if sub_key not in open_subs:
+                continue
+            item, prepared, results, began = open_subs[sub_key]
+            results[result.key] = result
+            if len(results) == len(prepared.notebooks):
+                del open_subs[sub_key]
+                ordered = [results[p.job.key] for p in prepared.notebooks]
+                finish(item, prepared, ordered, began)
+    except BaseException:
+        backend.terminate()
+        raise
+    backend.close()
+
+
+def _state_row(item: _Todo, prepared: PreparedSubmission, recorded: Recorded, seconds: float) -> SubmissionState:
+    status = (NEEDS_MANUAL if recorded.needs_manual_grade else GRADED) if recorded.ok else NOT_GRADABLE
+    return SubmissionState(
+        assignment=item.assignment,
+        student=item.student,
+        status=status,
+        reason=recorded.reason,
+        failed_at=(recorded.failed_at or EXECUTE) if not recorded.ok else "",
+        key=item.key,
+        content_sha256=item.sha,
+        score=recorded.score,
+        max_score=recorded.max_score,
+        late_penalty=recorded.late_penalty,
+        seconds_late=recorded.seconds_late,
+        flags=recorded.flags,
+        submitted_at=prepared.timestamp.isoformat(timespec="seconds") if prepared.timestamp else "",
+        graded_at=_now(),
+        seconds=round(seconds, 3),
+    )

@@ -1,0 +1,80 @@
+"""What ``course grade`` shows: a progress bar while grading, then a summary table per assignment
+and the submissions that could not be graded, with their reasons."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from course.grading.pipeline import GradeReport
+from course.grading.state import NOT_GRADABLE, SubmissionState
+
+
+class RichReporter:
+    """A rich progress bar on ``console`` (nothing is drawn when it is not a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._progress: Progress | None = None
+        self._task: int | None = None
+        self._failed = 0
+
+    def start(self, *, total: int, skipped: int, workers: int, backend: str) -> None:
+        if skipped:
+            self.console.print(f"{skipped} submission(s) unchanged since they were graded: skipped.")
+        if not total:
+            return
+        where = f"{workers} worker(s) on Dask" if backend == "dask" else f"{workers} local worker(s)"
+        self.console.print(f"Grading {total} submission(s) with {where} ...")
+        self._progress = Progress(
+            TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[failed]}"),
+            TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+            console=self.console, transient=False,
+        )
+        self._progress.start()
+        self._task = self._progress.add_task("grading", total=total, failed="")
+
+    def update(self, state: SubmissionState) -> None:
+        if self._progress is None or self._task is None:
+            return
+        if state.status == NOT_GRADABLE:
+            self._failed += 1
+        self._progress.update(self._task, advance=1,
+                              failed=f"[red]{self._failed} not gradable" if self._failed else "")
+
+    def finish(self, report: GradeReport) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+        print_summary(self.console, report)
+
+
+def print_summary(console: Console, report: GradeReport) -> None:
+    rows = report.summary()
+    if not rows:
+        console.print("Nothing to grade: no submissions found in submitted/.")
+        return
+    table = Table(title=f"Grading summary ({report.seconds:.1f} s)", title_justify="left")
+    for name, justify in (("assignment", "left"), ("graded", "right"), ("needs manual grading", "right"),
+                          ("not gradable", "right"), ("late", "right"), ("skipped (unchanged)", "right"),
+                          ("total", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(r.assignment, str(r.graded), str(r.needs_manual), _red(r.not_gradable), str(r.late),
+                      str(r.skipped), str(r.total))
+    console.print(table)
+    bad = report.not_gradable
+    if bad:
+        detail = Table(title="Not gradable", title_justify="left")
+        detail.add_column("assignment")
+        detail.add_column("student")
+        detail.add_column("reason", overflow="fold")
+        for s in bad:
+            detail.add_row(s.assignment, s.student, s.reason)
+        console.print(detail)
+    if report.status_file:
+        console.print(f"Status of every submission: {report.status_file}")
+
+
+def _red(n: int) -> str:
+    return f"[red]{n}[/]" if n else "0"
