@@ -26,6 +26,7 @@ __all__ = [
     "channel_names",
     "channels_matching",
     "describe_channel",
+    "escalation_contact_ids",
     "escalation_steps",
     "reply_time",
     "rules_naming",
@@ -137,3 +138,8 @@ def escalation_steps(policies: PolicySet) -> list[ResolvedStep]:
                               f"{sorted(contacts)}")
         out.append(ResolvedStep(index + 1, step, contacts[step.contact], policy.channel(step.channel)))
     return out
+
+
+def escalation_contact_ids(policies: PolicySet) -> list[str]:
+    """Every escalation contact's id in the moderation policy, in alphabetical order (not the path's order)."""
+    return sorted(c.id for c in policies.moderation.escalation_contacts)

@@ -33,7 +33,7 @@ class Post(PolicyModel):
 
     label: Text | None = Field(None, description='a name for the post, e.g. "Post A"')
     author: Text
-    where: Text | None = None
+    where: Text | None = Field(None, description='where it was posted, e.g. "in the Buying group on {network}"')
     text: Text
     replies: list[Reply] = Field(default_factory=list)
 
@@ -127,14 +127,15 @@ def _lines(text: str) -> str:
 
 
 def _paragraphs(text: str) -> str:
-    return "".join(f"<p>{_lines(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
+    """Each line of ``text`` as a paragraph (YAML's folded style turns a blank line into one newline)."""
+    return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.splitlines() if p.strip())
 
 
 def post_html(post: Post, policies: PolicySet) -> str:
     """One post as a quotation with its author, place and replies; every text escaped."""
     label = f"<strong>{html.escape(fill(post.label, policies))}.</strong> " if post.label else ""
-    where = f" in {html.escape(fill(post.where, policies))}" if post.where else ""
-    parts = [f"<p>{label}<em>{html.escape(fill(post.author, policies))}{where}:</em></p>",
+    where = f", {html.escape(fill(post.where, policies))}" if post.where else ""
+    parts = [f"<p>{label}<em>{html.escape(fill(post.author, policies))}</em>{where}:</p>",
              f'<blockquote style="{_QUOTE}">{_lines(fill(post.text, policies))}</blockquote>']
     for reply in post.replies:
         parts.append(f'<p style="margin-left:2em">↳ <em>Reply from {html.escape(fill(reply.author, policies))}:'

@@ -24,7 +24,7 @@ def welcome_html(policies: PolicySet) -> str:
         'margin:6px 0;max-width:52em">'
         f"<p><strong>{OK} It works:</strong> you have just run your first cell.</p>"
         f"<p>Welcome to <em>Social Media at Work</em> at <strong>{company}</strong>. Everything this course "
-        f"says about the rules comes from {company}'s own policies (privacy policy version "
+        f"says about the rules comes from the policies of {company} (privacy policy version "
         f"{html.escape(privacy.version)}).</p>"
         f"<p>Questions about the rules, or not sure whether something is all right to post? Ask "
         f"{html.escape(privacy.contact)}.</p>"

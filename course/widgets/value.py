@@ -32,7 +32,7 @@ def table_html(caption: str, headers: list[str], rows: list[list[str]]) -> str:
 def value_table_html(value: ValuePolicy) -> str:
     rows = [
         [html.escape(c.label), f"<code>{html.escape(c.id)}</code>", html.escape(c.description),
-         ("<strong>" + html.escape(c.worth) + "</strong>"), f"“{html.escape(c.example)}”"]
+         html.escape(c.worth), f"“{html.escape(c.example)}”"]
         for c in value.categories
     ]
     return table_html("What an update can be worth to the business",
@@ -60,6 +60,6 @@ def value_summary(*, policies: PolicySet | None = None) -> HTML:
     policies = policies or load_policies()
     return HTML(
         '<div role="note" style="border-left:4px solid #555;padding:4px 12px;margin:6px 0;max-width:52em">'
-        f"<p><strong>{INFO} {html.escape(policies.privacy.company)}'s guide, in short:</strong> "
+        f"<p><strong>{INFO} In short, from the guide of {html.escape(policies.privacy.company)}:</strong> "
         f"{html.escape(policies.value.summary)}</p></div>"
     )

@@ -104,3 +104,12 @@ def test_unknown_escalation_contact_names_the_file_and_step(tmp_path: Path) -> N
         escalation_steps(load_policies(tmp_path))
     assert info.value.file.name == "channels.yaml"
     assert info.value.key == "escalation.steps[1].contact" and "night_manager" in info.value.expected
+
+
+def test_escalation_contact_ids_are_all_contacts_sorted() -> None:
+    """The ids to choose from are every moderation contact, alphabetically, so their order gives nothing away."""
+    from course.channels import escalation_contact_ids
+
+    policies = load_policies()
+    ids = escalation_contact_ids(policies)
+    assert ids == sorted(c.id for c in policies.moderation.escalation_contacts)

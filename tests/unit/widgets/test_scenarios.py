@@ -24,7 +24,7 @@ def _write(tmp_path: Path, scenarios: list[dict]) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("module", ["01-value-not-noise"])
+@pytest.mark.parametrize("module", ["01-value-not-noise", "03-choosing-the-channel"])
 def test_shipped_scenarios_load_and_show(module: str) -> None:
     """Every shipped scenario of modules 01 and 03 loads and renders with the company's names filled in."""
     policies = load_policies()
