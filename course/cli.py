@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,10 @@ workspace_app = typer.Typer(help="Trainer workspaces (nbgrader course directorie
 roster_app = typer.Typer(help="The HR roster of learners.", no_args_is_help=True)
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(roster_app, name="roster")
+ledger_app = typer.Typer(help="The workspace's tamper-evident event log.", no_args_is_help=True)
+certificate_app = typer.Typer(help="Certificates of completion.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(certificate_app, name="certificate")
 
 console = Console()
 err = Console(stderr=True)
@@ -30,13 +35,17 @@ CourseDir = Annotated[Path, typer.Option("--course-dir", help="The trainer works
 
 
 def _known_errors() -> tuple[type[Exception], ...]:
+    from course.compliance.certificates import CertificateError
+    from course.compliance.ledger import LedgerError
+    from course.compliance.report import ReportError
     from course.compliance.roster import RosterError
     from course.grading.release import ReleaseError
     from course.policy import PolicyError
     from course.voice import CheckError
     from course.workspace import WorkspaceError
 
-    return (PolicyError, ReleaseError, RosterError, WorkspaceError, CheckError)
+    return (PolicyError, ReleaseError, RosterError, WorkspaceError, CheckError, LedgerError, ReportError,
+            CertificateError)
 
 
 @app.command()
@@ -70,8 +79,7 @@ def workspace_init(
     console.print(f"Workspace ready in {ws.root} (gradebook: {ws.db_url})")
     if roster:
         result = import_roster(ws, roster)
-        console.print(f"Roster: {len(result.added)} added, {len(result.updated)} updated, "
-                      f"{len(result.unchanged)} unchanged.")
+        console.print(f"Roster: {result.summary()}.")
 
 
 @roster_app.command("import")
@@ -80,13 +88,15 @@ def roster_import(
                                          "manager_email, track, start_date).")],
     course_dir: CourseDir,
 ) -> None:
-    """Add and update learners from the HR roster; a file with any error imports nothing."""
+    """Add, update, deactivate and reactivate learners from the HR roster (the whole staff list).
+
+    A file with any error imports nothing; each problem is listed with its line.
+    """
     from course.compliance.roster import import_roster
     from course.workspace import Workspace
 
     result = import_roster(Workspace.open(course_dir), file)
-    console.print(f"Roster: {len(result.added)} added, {len(result.updated)} updated, "
-                  f"{len(result.unchanged)} unchanged.")
+    console.print(f"Roster: {result.summary()}.")
 
 
 @app.command()
@@ -140,6 +150,95 @@ def lab(
 
     raise typer.Exit(subprocess.call([sys.executable, "-m", "jupyter", "lab", f"--port={port}",
                                       f"--ServerApp.root_dir={exercises_dir()}"]))
+
+
+def _as_of(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date like 2026-03-31", param_hint="--as-of") from None
+
+
+@app.command()
+def report(
+    course_dir: CourseDir,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the report files (made owner-only).")],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Status as of this date, YYYY-MM-DD "
+                                              "(default: today).", show_default=False)] = None,
+    pseudonymise: Annotated[bool, typer.Option("--pseudonymise", help="Replace ids, names and emails with "
+                                               "stable pseudonyms, for sharing outside compliance.")] = False,
+    formats: Annotated[list[str] | None, typer.Option("--format", help="Only these outputs: csv, xlsx, html, "
+                                                      "xapi, pdf (repeat or comma-separate; default: all).",
+                                                      show_default=False)] = None,
+) -> None:
+    """Completion status, overdue list, reminders, dashboard, certificates and xAPI for compliance staff."""
+    from course.compliance.report import FORMATS, build_report
+
+    chosen = [f.strip() for item in (formats or FORMATS) for f in item.split(",") if f.strip()]
+    with console.status("Reading the gradebook and writing the report ..."):
+        result = build_report(course_dir, out, as_of=_as_of(as_of), pseudonymise=pseudonymise, formats=chosen)
+    s = result.summary
+    console.print(f"Compliance as of {result.as_of.isoformat()}: {s.active:,} active employees, "
+                  f"{s.certified:,} certified ({s.percent_certified:.0f}%), {s.overall['in progress']:,} in progress, "
+                  f"{s.overall['overdue']:,} overdue ({len(s.overdue):,} late modules), "
+                  f"{s.awaiting_trainer:,} modules awaiting a trainer.")
+    for path in result.files:
+        console.print(f"  {path}")
+    if result.certificates:
+        console.print(f"  {result.out / 'certificates'}/ ({len(result.certificates)} new certificate(s))")
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    console.print(f"Ledger: {result.events_recorded} event(s) recorded; head {result.ledger_head}")
+    dashboard = result.out / "dashboard.html"
+    if dashboard in result.files:
+        console.print(f"Open the dashboard: {dashboard.as_uri()}")
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    course_dir: CourseDir,
+    anchor: Annotated[str | None, typer.Option("--anchor", help="A head (SEQ:HASH) noted earlier, e.g. from a "
+                                               "report; fails if history up to it was rewritten.")] = None,
+) -> None:
+    """Check that no ledger event was edited, deleted, inserted or reordered. Exits 1 when one was."""
+    from course.compliance.ledger import Ledger
+    from course.workspace import Workspace
+
+    result = Ledger.for_workspace(Workspace.open(course_dir).root).verify(anchor=anchor)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    if result.ok:
+        console.print(f"[green]✔[/] Ledger intact: {result.count:,} event(s); head {result.head}")
+        return
+    err.print(f"[bold red]✘ Ledger tampered with or damaged:[/] {len(result.problems)} problem(s)")
+    for problem in result.problems:
+        err.print(f"  {problem}", highlight=False)
+    raise typer.Exit(1)
+
+
+@certificate_app.command("verify")
+def certificate_verify(
+    code: Annotated[str, typer.Argument(help="The code printed on the certificate (SMW-XXXXX-...).")],
+    course_dir: CourseDir,
+) -> None:
+    """Check a certificate's code against this workspace's records. Exits 1 when it is not genuine."""
+    from course.compliance.certificates import verify_certificate
+    from course.workspace import Workspace
+
+    check_result = verify_certificate(Workspace.open(course_dir).root, code)
+    if not check_result.valid:
+        err.print(f"[bold red]✘ {check_result.code}: not genuine[/] ({check_result.reason})", highlight=False)
+        raise typer.Exit(1)
+    c = check_result.certificate or {}
+    console.print(f"[green]✔ {check_result.code}: genuine[/] ({check_result.reason})", highlight=False)
+    console.print(f"  {c['name']} ({c['employee_id']}), {c['track_label']}: certified {c['certified_on']}, "
+                  f"valid until {c['valid_until']}; issued {c['issued_on']}, policy {c['policy_version']}")
+    for m in c["modules"]:
+        console.print(f"  {m['id']}: {m['percent']:.0f}% (pass mark {m['pass_mark']:g}%), passed {m['passed_on']}")
+    if date.fromisoformat(c["valid_until"]) < date.today():
+        console.print(f"[yellow]note:[/] this certification lapsed on {c['valid_until']}.")
 
 
 def main() -> None:

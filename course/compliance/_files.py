@@ -20,8 +20,11 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def write_private(path: Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` as a whole or not at all (temp file + ``os.replace``), mode 0o600."""
+def write_private(path: Path, data: bytes | str, *, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` as a whole or not at all (temp file + ``os.replace``), mode 0o600.
+
+    ``durable=False`` skips the ``fsync``: for many files that the caller flushes at once with ``os.sync()``.
+    """
     if isinstance(data, str):
         data = data.encode("utf-8")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -30,7 +33,8 @@ def write_private(path: Path, data: bytes | str) -> Path:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         tmp.unlink(missing_ok=True)
