@@ -2,7 +2,8 @@
 #   make demo       the whole trainer cycle on synthetic learners (workspace in var/demo/)
 #   make test       every test (installs what it needs first)
 #   make test-fast  the tests that run no kernel, browser or database: for while you work
-#   make lab        JupyterLab on exercises/, as a learner sees it
+#   make lab        JupyterLab as a learner sees the course: fetch, practise, Validate, submit (var/lab/)
+#   make formgrader JupyterLab as a trainer sees it: formgrader on the demo workspace (var/demo/)
 #   make release    rebuild exercises/ from solutions/ and check nothing leaked
 #   make bench      benchmark ratios against the stock tools
 #   make lint       ruff
@@ -17,7 +18,7 @@ PYTEST_ARGS ?=
 # nbgrader runs tools of its environment (alembic) by name: the venv comes first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: all venv system-deps demo test test-fast lab release bench lint clean
+.PHONY: all venv system-deps demo test test-fast lab formgrader release bench lint clean
 
 all: test
 
@@ -44,8 +45,13 @@ test: $(STAMP) system-deps
 test-fast: $(STAMP)
 	@$(BIN)/python -m pytest -m "not slow and not browser and not postgres" $(PYTEST_ARGS)
 
+# Both use the demo workspace's local nbgrader exchange; `course lab --help` for the port and learner id.
 lab: $(STAMP)
 	@$(BIN)/course lab
+
+formgrader: $(STAMP)
+	@test -f var/demo/course-workspace.json || $(BIN)/course demo
+	@$(BIN)/course lab --trainer
 
 release: $(STAMP)
 	@$(BIN)/course release

@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from course.lab import DEFAULT_LEARNER, DEFAULT_WORKSPACE
+
 app = typer.Typer(
     name="course",
     help="Social Media at Work: release modules, grade, report, and check posts.",
@@ -40,12 +42,13 @@ def _known_errors() -> tuple[type[Exception], ...]:
     from course.compliance.report import ReportError
     from course.compliance.roster import RosterError
     from course.grading.release import ReleaseError
+    from course.lab import LabError
     from course.policy import PolicyError
     from course.voice import CheckError
     from course.workspace import WorkspaceError
 
     return (PolicyError, ReleaseError, RosterError, WorkspaceError, CheckError, LedgerError, ReportError,
-            CertificateError)
+            CertificateError, LabError)
 
 
 @app.command()
@@ -141,15 +144,37 @@ def check(
 
 @app.command()
 def lab(
-    port: Annotated[int, typer.Option(help="Port for JupyterLab.")] = 8888,
+    trainer: Annotated[bool, typer.Option("--trainer", help="The trainer's view instead: formgrader on the "
+                                          "workspace, to collect, grade and give feedback.")] = False,
+    course_dir: Annotated[Path, typer.Option("--course-dir", help="The trainer workspace whose local exchange "
+                                             "the lab uses (created for a learner if missing).")] = DEFAULT_WORKSPACE,
+    learner: Annotated[str, typer.Option(help="The learner id submissions are made under.")] = DEFAULT_LEARNER,
+    port: Annotated[int, typer.Option(help="Port for JupyterLab (on this machine only).")] = 8888,
+    browser: Annotated[bool, typer.Option("--browser/--no-browser", help="Open a web browser.")] = True,
 ) -> None:
-    """Open JupyterLab on exercises/, as a learner sees the course."""
-    import subprocess
+    """Open JupyterLab as a learner meets the course (Assignments list, Validate), or as a trainer.
 
-    from course._paths import exercises_dir
+    Learners fetch modules from the workspace's exchange into var/lab/learner/home/ and submit them
+    back; trainers see formgrader on the workspace. Jupyter's token authentication stays on.
+    """
+    from course import lab as labs
 
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "jupyter", "lab", f"--port={port}",
-                                      f"--ServerApp.root_dir={exercises_dir()}"]))
+    for change in labs.ensure_extensions():
+        console.print(f"fixed: {change} (enabled for this environment)")
+    if trainer:
+        server = labs.trainer_lab(workspace=course_dir)
+    else:
+        server = labs.learner_lab(workspace=course_dir, learner=learner)
+        stale = labs.stale_modules(server.workspace)
+        if stale:
+            try:
+                with console.status(f"Releasing {len(stale)} module(s) to the exchange ..."):
+                    labs.publish(server.workspace, stale)
+            except _known_errors() as exc:
+                err.print(f"[yellow]warning:[/] {exc}\nStarting with the modules already in the exchange.",
+                          highlight=False, soft_wrap=True)
+    console.print(labs.describe(server))
+    raise typer.Exit(labs.run(server, port=port, open_browser=browser))
 
 
 def _as_of(text: str | None) -> date | None:
