@@ -148,10 +148,14 @@ def test_avoided_words_respect_their_channels() -> None:
     assert "words.cheap" not in rules("Cheap chairs today", "team_chat")
 
 
-def test_curly_apostrophes_and_hyphens_match_the_listed_phrase() -> None:
-    """ "best in class" written "best-in-class" or with a curly apostrophe phrase still matches."""
+def test_phrases_match_however_spaces_hyphens_apostrophes_and_accents_are_typed() -> None:
+    """A listed phrase matches with a hyphen or no space for its spaces, a curly apostrophe, or no accents."""
     assert "words.unprovable_claims" in rules("Truly best in class service", "email")
     assert "words.unprovable_claims" in rules("Truly best-in-class service", "email")
+    regex = text_measures.phrase_regex(["we're open", "Café Noir"])
+    assert regex is not None
+    assert [m.group() for m in regex.finditer("We’re  open at Cafe Noir and #CaféNoir, not Cafés Noirs")] == [
+        "We’re  open", "Cafe Noir", "CaféNoir"]
 
 
 def test_promoting_a_product_needs_the_employment_disclosure() -> None:
