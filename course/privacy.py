@@ -25,7 +25,7 @@ from course.policy import PolicySet, SensitiveKind, SensitivePolicy, load_polici
 from course.voice._findings import Finding, as_text, sort_findings
 from course.voice._text import Phrases, phrase_key, phrase_regex
 
-__all__ = ["Scanner", "luhn_valid", "scan", "scanner_for"]
+__all__ = ["Scanner", "default_policies", "luhn_valid", "scan", "scanner_for"]
 
 # -- built-in recognisers: every repeat is bounded or possessive -------------------------------
 
