@@ -34,6 +34,7 @@ from nbgrader import utils
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import BaseConverter
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme
 
 from course.grading.coursedir import Course, GradingError
 from course.grading.execute import DEFAULT_LAUNCHER, DEFAULT_NOTEBOOK_TIMEOUT, ExecuteJob
@@ -114,6 +115,9 @@ class AutogradeSession:
         self.worker_preprocessors = tuple(_class_path(c) for c in worker)
         self.record_preprocessors = rest
         self.worker_config = self._worker_config(worker)
+        tests, schemes = ClearHiddenTests(config=cfg), ClearMarkScheme(config=cfg)
+        self._hidden_delimiters = [(tests.begin_test_delimeter, tests.end_test_delimeter),
+                                   (schemes.begin_mark_scheme_delimeter, schemes.end_mark_scheme_delimeter)]
 
     # -- nbgrader's autograde list, split between worker and coordinator -----------------------
 
@@ -291,10 +295,26 @@ class AutogradeSession:
                 if len(got) > 1:
                     flags.append(f"{path.stem}: cell {cell.name} duplicated ({len(got)} copies)")
                 mine = got[-1]  # nbgrader keeps the last copy
-                if cell.locked and (_joined(mine.get("source", "")) != cell.source
+                if cell.locked and (_joined(mine.get("source", "")) != self._as_released(cell.source)
                                     or mine.get("cell_type") != cell.cell_type):
                     flags.append(f"{path.stem}: protected cell {cell.name} edited (restored)")
         return flags
+
+
+    def _as_released(self, source: str) -> str:
+        """A protected cell as learners got it: the gradebook's copy without hidden tests or mark scheme."""
+        for begin, end in self._hidden_delimiters:
+            if begin in source:
+                kept, inside = [], False
+                for line in source.split("\n"):
+                    if begin in line:
+                        inside = True
+                    elif end in line:
+                        inside = False
+                    elif not inside:
+                        kept.append(line)
+                source = "\n".join(kept)
+        return source
 
 
 def _joined(source: Any) -> str:
