@@ -228,7 +228,7 @@ def check_no_leaks(solution_folder: Path, released_folder: Path, *, also: Iterab
     or mark scheme of the matching solution notebook.
     """
     leaks: list[Leak] = []
-    secrets = [line for lines in answer_lines(solution_folder).values() for line in lines]
+    secrets = list(dict.fromkeys(line for lines in answer_lines(solution_folder).values() for line in lines))
     files: list[Path] = []
     for base in [Path(released_folder), *map(Path, also)]:
         if base.is_dir():

@@ -83,13 +83,14 @@ def _parse(source: str) -> ast.Module:
 
 
 def _wrong_value(value: object, pool: list[object], rng: random.Random) -> object:
-    same_type = [v for v in pool if type(v) is type(value) and v != value]
     if isinstance(value, bool):
         return not value
     if isinstance(value, int | float):
         return value + rng.choice([1, 2, 5])
     if isinstance(value, str):
-        return rng.choice(same_type) if same_type else value + " (wrong)"
+        # Never another option: an item may accept several (any channel a rule allows), so a
+        # "wrong" option could be right. A misspelt answer is wrong under every policy.
+        return value + " (wrong)"
     if isinstance(value, set | frozenset):
         members = sorted({m for v in pool if isinstance(v, set | frozenset) for m in v} | set(value), key=str)
         changed = set(value)

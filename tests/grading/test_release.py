@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 from pathlib import Path
@@ -65,8 +66,9 @@ def test_a_failed_release_leaves_the_previous_one(tmp_path: Path, monkeypatch: p
     solutions = tmp_path / "solutions"
     shutil.copytree(SOLUTIONS / module, solutions / module)
     target = tmp_path / "exercises"
-    monkeypatch.setattr("course.grading.release.solutions_dir", lambda: solutions)
-    monkeypatch.setattr("course.grading.release.repo_root", lambda: tmp_path)
+    module_ = importlib.import_module("course.grading.release")  # the package re-exports a function of that name
+    monkeypatch.setattr(module_, "solutions_dir", lambda: solutions)
+    monkeypatch.setattr(module_, "repo_root", lambda: tmp_path)
     release(release_dir=target)
     before = _tree(target)
     nb_path = solutions / module / f"{module}.ipynb"
