@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from course.policy._base import Ident, PolicyModel, Text
 
+_MODULE_RE = re.compile(r"^[0-9]{2}-[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _module_id(value: str) -> str:
+    if not _MODULE_RE.match(value) or len(value) > 64:
+        raise ValueError("expected a module name like 02-privacy-and-audiences: two digits, a dash, then "
+                         "lower-case words joined by dashes")
+    return value
+
+
 #: An nbgrader assignment name of this course: two digits, a dash, lower-case words (``02-privacy-and-audiences``).
-ModuleId = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}-[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
+ModuleId = Annotated[str, AfterValidator(_module_id)]
 
 
 class DueRule(PolicyModel):
