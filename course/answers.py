@@ -157,6 +157,22 @@ def _channel(value: Any) -> str | None:
     return _one_of(value, _policies().channels.channel_ids, "a channel id")
 
 
+def _voice_rule_ids() -> list[str]:
+    from course.voice import rule_ids
+
+    return rule_ids(_policies())
+
+
+@register_kind("voice_rule", "a brand-voice rule id")
+def _voice_rule(value: Any) -> str | None:
+    return _one_of(value, _voice_rule_ids(), "a brand-voice rule id")
+
+
+@register_kind("voice_rule_set", "a set of brand-voice rule ids")
+def _voice_rule_set(value: Any) -> str | None:
+    return _set_of(value, _voice_rule_ids(), "brand-voice rule ids")
+
+
 @register_kind("yes_no", "True or False")
 def _yes_no(value: Any) -> str | None:
     if isinstance(value, bool):
