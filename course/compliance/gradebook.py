@@ -33,6 +33,7 @@ from sqlalchemy import (
     cast,
     create_engine,
     func,
+    inspect,
     literal,
     select,
 )
@@ -108,6 +109,8 @@ def read_gradebook(db_url: str, *, course_dir: Path | str | None = None) -> Grad
     engine = create_engine(db_url, future=True)
     try:
         with engine.connect() as conn:
+            if not inspect(conn).has_table("submitted_assignment"):  # no gradebook yet: nothing released or graded
+                return GradebookData(assignments={}, students={}, submissions=[], collected={})
             maxes: dict[str, float] = {row.name: 0.0 for row in conn.execute(select(a.c.name))}
             for cells in (gc, tc):
                 q = (select(a.c.name, func.coalesce(func.sum(cells.c.max_score), zero))

@@ -36,6 +36,7 @@ from typing import Any
 from course.compliance._files import private_dir, workspace_key, write_private
 from course.compliance.ledger import Ledger
 from course.compliance.records import ComplianceRecords, collect, transition_key
+from course.compliance.roster import load_roster
 from course.compliance.status import Overall, Status
 from course.compliance.views import (
     REMINDER_COLUMNS,
@@ -98,8 +99,7 @@ def build_report(course_dir: Path | str, out: Path | str, *, as_of: date | None 
     policy = policies.completion
     policy_hash = policies.version_hash()
     ledger = Ledger.for_workspace(ws.root)
-    records = collect(ws.root, ws.db_url, policies, as_of=as_of)
-    if not records.entries:
+    if not load_roster(ws.root):
         raise ReportError(f"{ws.root} has no roster yet; import one with `course roster import FILE.csv "
                           f"--course-dir {course_dir}`")
     out = Path(out).resolve()
@@ -109,6 +109,7 @@ def build_report(course_dir: Path | str, out: Path | str, *, as_of: date | None 
         raise ReportError(f"{out} is part of the workspace's own data; choose another --out folder")
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out} exists and is not a folder")
+    records = collect(ws.root, ws.db_url, policies, as_of=as_of)
 
     pseudonymiser = Pseudonymiser(workspace_key(ws.root, "pseudonym")) if pseudonymise else None
     persons = people(records, pseudonymiser)
