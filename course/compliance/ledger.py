@@ -40,7 +40,16 @@ not a problem, and repaired by the next append.
 
 Kinds in use: ``enrolled``, ``released``, ``collected``, ``submitted``, ``graded``, ``passed``,
 ``failed``, ``certified``, ``expired``, ``roster_changed``, ``report_generated``,
-``ledger_recovered``. Any lower-case identifier is accepted as a kind; reports read the ones above.
+``ledger_recovered``. Any lower-case identifier is accepted as a kind.
+
+Data that ``course report`` reads from other writers' events (other keys are kept, not read):
+
+* ``released``: ``assignment``; optional ``released_on`` (YYYY-MM-DD, default: the event's date).
+  Due dates in days count from a module's release at the earliest.
+* ``graded``: ``student``, ``assignment``, ``submitted_at`` (ISO time of the submission, UTC),
+  ``score`` (after late penalty), ``max_score``, ``needs_manual_grade``; optional ``flags`` (list of
+  integrity flags, e.g. ``["deleted_test_cell"]``). A regrade is a new ``graded`` event for the same
+  ``submitted_at``; the newest one counts. The gradebook's current record always wins over events.
 """
 
 from __future__ import annotations
