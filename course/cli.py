@@ -273,9 +273,13 @@ def main() -> None:
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     try:
         app()
-    except _known_errors() as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-written was kept.")
         sys.exit(130)
+    except Exception as exc:
+        # The error classes are imported only now: importing them all up front (nbformat, jsonschema, ...)
+        # cost every command seconds of start-up.
+        if not isinstance(exc, _known_errors()):
+            raise
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
