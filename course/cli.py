@@ -41,6 +41,7 @@ def _known_errors() -> tuple[type[Exception], ...]:
     from course.compliance.ledger import LedgerError
     from course.compliance.report import ReportError
     from course.compliance.roster import RosterError
+    from course.grading.coursedir import GradingError
     from course.grading.release import ReleaseError
     from course.lab import LabError
     from course.policy import PolicyError
@@ -48,7 +49,7 @@ def _known_errors() -> tuple[type[Exception], ...]:
     from course.workspace import WorkspaceError
 
     return (PolicyError, ReleaseError, RosterError, WorkspaceError, CheckError, LedgerError, ReportError,
-            CertificateError, LabError)
+            CertificateError, LabError, GradingError)
 
 
 @app.command()
@@ -65,6 +66,90 @@ def release(
     for name in result.assignments:
         console.print(f"[green]✔[/] released {name}")
     console.print(f"{len(result.assignments)} assignment(s) released to {result.release_dir}; leak check passed.")
+
+
+AnyCourseDir = Annotated[Path, typer.Option("--course-dir", help="The course: a trainer workspace or any nbgrader "
+                                            "course directory (one with its own nbgrader_config.py).")]
+DbUrl = Annotated[str | None, typer.Option("--db", help="Gradebook SQLAlchemy URL (default: the course's "
+                                           "nbgrader setting).", show_default=False)]
+
+
+@app.command()
+def collect(
+    course_dir: AnyCourseDir,
+    assignment: Annotated[str | None, typer.Argument(help="Only this assignment (default: every one found).",
+                                                     show_default=False)] = None,
+    zip_file: Annotated[Path | None, typer.Option("--zip", help="A zip exported by an LMS: "
+                                                  "<student>/<assignment>/<files>.", show_default=False)] = None,
+    from_dir: Annotated[Path | None, typer.Option("--from", help="A folder laid out <student>/<assignment>/<files>.",
+                                                  show_default=False)] = None,
+    db: DbUrl = None,
+) -> None:
+    """Collect submissions into submitted/: from nbgrader's exchange (default), a folder, or an LMS zip."""
+    from course.grading.collect import NEW, REJECTED, UNCHANGED, UPDATED
+    from course.grading.collect import collect as do_collect
+
+    result = do_collect(course_dir, assignment, zip_path=zip_file, from_dir=from_dir, db_url=db)
+    for item in result.items:
+        if item.status == REJECTED:
+            err.print(f"[red]✘[/] {item.student} / {item.assignment}: not collected: {item.reason}", highlight=False)
+        elif item.reason:
+            err.print(f"[yellow]![/] {item.student} / {item.assignment}: {item.reason}", highlight=False)
+    console.print(f"Collected from {result.source} at {result.collected_at:%Y-%m-%d %H:%M:%S} UTC: "
+                  f"{result.count(NEW)} new, {result.count(UPDATED)} updated, {result.count(UNCHANGED)} unchanged, "
+                  f"{result.count(REJECTED)} rejected.")
+
+
+@app.command()
+def grade(
+    course_dir: AnyCourseDir,
+    assignments: Annotated[list[str] | None, typer.Argument(help="Assignments to grade (default: all in the "
+                                                            "gradebook).", show_default=False)] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Notebooks run at once on this "
+                                             "machine (default: one per core).", show_default=False)] = None,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Run notebooks on this Dask cluster "
+                                                  "(e.g. tcp://10.0.0.5:8786) instead.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Grade again even what is unchanged.")] = False,
+    timeout: Annotated[int | None, typer.Option("--timeout", min=1, help="Seconds a cell may run (default: the "
+                                                "course's nbgrader Execute.timeout).", show_default=False)] = None,
+    db: DbUrl = None,
+) -> None:
+    """Autograde submissions in parallel, only what changed, with the scores nbgrader gives.
+
+    Shows a progress bar, then a summary per assignment; every submission's status is written to
+    grading-status.csv in the course directory. Exits 1 when a submission could not be graded.
+    """
+    from course.grading.pipeline import grade as do_grade
+    from course.grading.progress import RichReporter
+
+    result = do_grade(course_dir, assignments or None, jobs=jobs, scheduler=scheduler, force=force,
+                      timeout=timeout, db_url=db, reporter=RichReporter(console))
+    raise typer.Exit(1 if result.not_gradable else 0)
+
+
+@app.command()
+def feedback(
+    course_dir: AnyCourseDir,
+    assignments: Annotated[list[str] | None, typer.Argument(help="Assignments (default: all in the gradebook).",
+                                                            show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write every page again, even unchanged ones.")] = False,
+    db: DbUrl = None,
+) -> None:
+    """Write feedback pages (HTML) per learner: what passed, what did not, the trainer's comments.
+
+    Hidden tests and mark schemes are never shown. Pages go to feedback/<student>/<assignment>/.
+    """
+    from course.grading.feedback import FAILED, UNCHANGED, WRITTEN
+    from course.grading.feedback import feedback as do_feedback
+
+    with console.status("Writing feedback ..."):
+        result = do_feedback(course_dir, assignments or None, force=force, db_url=db)
+    for item in result.items:
+        if item.status == FAILED:
+            err.print(f"[red]✘[/] {item.student} / {item.assignment}: {item.reason}", highlight=False)
+    console.print(f"Feedback: {result.count(WRITTEN)} written, {result.count(UNCHANGED)} unchanged, "
+                  f"{result.count(FAILED)} failed; in {result.course_dir / 'feedback'}")
+    raise typer.Exit(1 if result.count(FAILED) else 0)
 
 
 @workspace_app.command("init")

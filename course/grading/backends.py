@@ -67,9 +67,16 @@ class LocalPool:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        ctx = multiprocessing.get_context("spawn")
+        # fork: the workers start with everything the coordinator has imported (nbgrader takes
+        # seconds to import); the coordinator has no threads and no open gradebook when it forks
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
         self._pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_worker_init,
                                          initargs=(os.getpid(),))
+        try:  # start the processes now, before the caller starts any thread (a progress bar)
+            self._pool.submit(os.getpid).result()
+        except BrokenProcessPool as exc:
+            raise GradingError(f"the local worker processes could not start ({exc})") from exc
 
     def submit(self, job: ExecuteJob, done: Done) -> None:
         def _done(future: Future) -> None:

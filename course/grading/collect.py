@@ -116,10 +116,13 @@ def _known_assignments(course: Course) -> set[str]:
         folder = Path(course.coursedir.format_path(step, ".", "."))
         if folder.is_dir():
             names.update(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    url = course.db_url
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        return names  # collecting never creates a gradebook
     try:
         with course.gradebook() as gb:
             names.update(a.name for a in gb.assignments)
-    except Exception:  # no gradebook yet: the folders are enough
+    except Exception:  # an unreachable gradebook: the folders are enough to recognise assignments
         pass
     return names
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
@@ -126,6 +127,35 @@ def working_directory(path: Path) -> Iterator[None]:
         yield
     finally:
         os.chdir(before)
+
+
+@contextmanager
+def shared_engines() -> Iterator[None]:
+    """Let every nbgrader ``Gradebook`` opened meanwhile reuse one SQLAlchemy engine per URL.
+
+    nbgrader opens a new ``Gradebook`` (and so a new engine) in each preprocessor call, and SQLAlchemy
+    keeps compiled SQL per engine, so every query would be compiled again for every notebook: about
+    a quarter of the coordinator's time. Sharing the engine changes no statement and no result;
+    ``Gradebook.close()`` still disposes of its connections.
+    """
+    import nbgrader.api as api
+
+    original = api.create_engine
+    engines: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
+
+    def create_engine(url: Any, **kwargs: Any) -> Any:
+        key = (str(url), tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engines[key] = original(url, **kwargs)
+        return engines[key]
+
+    api.create_engine = create_engine
+    try:
+        yield
+    finally:
+        api.create_engine = original
+        for engine in engines.values():
+            engine.dispose()
 
 
 class BusyError(GradingError):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -55,7 +56,10 @@ class KernelRequest:
 @runtime_checkable
 class KernelLauncher(Protocol):
     """How a kernel is started and stopped. The default runs ``jupyter_client`` as nbgrader does;
-    a sandboxed launcher can wrap the kernel command (bubblewrap, resource limits, IPC transport)."""
+    a sandboxed launcher can wrap the kernel command (bubblewrap, resource limits, IPC transport).
+
+    A launcher may also have ``explain(km) -> str | None``: why its kernel stopped (a limit it
+    enforced), used as the reason when execution fails."""
 
     async def start(self, request: KernelRequest) -> Any:
         """Start a kernel in ``request.workdir`` and return its (async) kernel manager."""
@@ -128,10 +132,17 @@ class ExecuteResult:
     warm_kernel: bool = False
     #: The worker itself was lost (not the notebook's fault): the whole run stops.
     lost: bool = False
+    #: CPU seconds spent by the worker process and by the kernels it waited for during this job.
+    cpu_worker: float = 0.0
+    cpu_kernel: float = 0.0
 
 
 class NotebookTimeout(Exception):
     """The whole notebook ran longer than its limit and its kernel was stopped."""
+
+
+class ExecutionFailed(Exception):
+    """The kernel's launcher knows why execution failed (e.g. a resource limit); the message says it."""
 
 
 def _import(dotted: str) -> Any:
@@ -234,24 +245,35 @@ def _kernel_plan(job: ExecuteJob, nb: Any, execute_pp: Any) -> tuple[str, tuple[
 def execute_job(job: ExecuteJob) -> ExecuteResult:
     """Execute ``job`` in a fresh kernel; never raises (a failure is a result with a reason)."""
     started = time.perf_counter()
-    host = f"{socket.gethostname()}:{os.getpid()}"
+    before = _cpu()
+
+    def _result(**kwargs: Any) -> ExecuteResult:
+        after = _cpu()
+        return ExecuteResult(job.key, seconds=time.perf_counter() - started,
+                             host=f"{socket.gethostname()}:{os.getpid()}",
+                             cpu_worker=after[0] - before[0], cpu_kernel=after[1] - before[1], **kwargs)
+
     try:
         notebook, warm = _execute(job)
     except NotebookTimeout:
-        return ExecuteResult(job.key, False, reason=(
-            f"stopped after {job.notebook_timeout:g} s: the whole notebook took longer than allowed"),
-            seconds=time.perf_counter() - started, host=host)
+        return _result(ok=False, reason=(
+            f"stopped after {job.notebook_timeout:g} s: the whole notebook took longer than allowed"))
     except Exception as exc:  # any failure of learner code or kernel becomes a reason, never a crash
-        return ExecuteResult(job.key, False, reason=describe_failure(exc),
-                             seconds=time.perf_counter() - started, host=host)
-    return ExecuteResult(job.key, True, notebook=notebook, seconds=time.perf_counter() - started,
-                         host=host, warm_kernel=warm)
+        return _result(ok=False, reason=describe_failure(exc))
+    return _result(ok=True, notebook=notebook, warm_kernel=warm)
+
+
+def _cpu() -> tuple[float, float]:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def describe_failure(exc: BaseException) -> str:
     """A one-line, plain reason for an execution failure."""
     name = type(exc).__name__
     text = " ".join(str(exc).split())
+    if isinstance(exc, ExecutionFailed):
+        return text
     if name == "DeadKernelError":
         return "the kernel died while running the notebook (the code crashed it, exited, or ran out of memory)"
     if name in {"NotJSONError", "JSONDecodeError"}:
@@ -326,9 +348,13 @@ def _execute(job: ExecuteJob) -> tuple[bytes, bool]:
                 nbformat.validate(nb, relax_add_props=True)
         if optimistic:
             nbformat.validate(nb, relax_add_props=True)
-    except Exception:
+    except Exception as exc:
         if fired.is_set():
             raise NotebookTimeout() from None
+        explain = getattr(launcher, "explain", None) if km is not None else None
+        why = explain(km) if callable(explain) else None
+        if why:
+            raise ExecutionFailed(why) from exc
         raise
     finally:
         if watchdog is not None:

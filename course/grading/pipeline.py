@@ -17,15 +17,22 @@ import uuid
 import warnings
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import SAWarning
 
 from course.grading.backends import Backend, make_backend
-from course.grading.coursedir import Course, GradingError, exclusive, open_course, working_directory
+from course.grading.coursedir import (
+    Course,
+    GradingError,
+    exclusive,
+    open_course,
+    shared_engines,
+    working_directory,
+)
 from course.grading.execute import DEFAULT_LAUNCHER, DEFAULT_NOTEBOOK_TIMEOUT, ExecuteResult
 from course.grading.prepare import (
     AutogradeSession,
@@ -46,6 +53,9 @@ from course.grading.state import (
     SubmissionState,
     write_status_file,
 )
+
+if TYPE_CHECKING:
+    from course.compliance.ledger import Ledger
 
 
 class Reporter(Protocol):
@@ -142,7 +152,7 @@ def grade(
     started = time.perf_counter()
     course = open_course(course_dir, db_url=db_url)
     report = GradeReport(course_dir=course.root)
-    with exclusive(course, "grade"), working_directory(course.root), warnings.catch_warnings():
+    with exclusive(course, "grade"), working_directory(course.root), shared_engines(), warnings.catch_warnings():
         # nbgrader's own bookkeeping triggers SQLAlchemy autoflush warnings that say nothing to a trainer
         warnings.filterwarnings("ignore", category=SAWarning)
         staging_root = course.state_dir / "staging" / uuid.uuid4().hex / "autograded"
@@ -257,9 +267,13 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
     in_flight = 0
     limit = max(2, backend.workers * 2)
 
+    ledger = _ledger(session.course)
+
     def finish(item: _Todo, prepared: PreparedSubmission, results: list[ExecuteResult], began: float) -> None:
         recorded = recorder.record(prepared, results)
         row = _state_row(item, prepared, recorded, time.perf_counter() - began)
+        if ledger is not None:
+            _log_events(ledger, row, state.get(item.assignment, item.student))
         state.put(row)
         report.results.append(row)
         if reporter:
@@ -277,7 +291,10 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
                 sub_key = f"{item.assignment}/{item.student}"
                 open_subs[sub_key] = (item, prepared, {}, began)
                 for plan in prepared.notebooks:
-                    backend.submit(plan.job, done.put)
+                    job = plan.job
+                    if job.prestart and len(pending) < backend.workers:
+                        job = replace(job, prestart=False)  # no next job will use a pre-started kernel
+                    backend.submit(job, done.put)
                     in_flight += 1
             if not open_subs:
                 continue
@@ -299,6 +316,38 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
         backend.terminate()
         raise
     backend.close()
+
+
+def _ledger(course: Course) -> Ledger | None:
+    """The workspace's ledger; plain nbgrader course directories have none."""
+    from course.workspace import MARKER
+
+    if not (course.root / MARKER).exists():
+        return None
+    from course.compliance.ledger import Ledger
+
+    return Ledger.for_workspace(course.root)
+
+
+def _log_events(ledger: Ledger, row: SubmissionState, last: SubmissionState | None) -> None:
+    """``submitted`` when these bytes are new, ``graded`` whenever scores were recorded (a regrade adds
+    events, it never rewrites them). A ledger that cannot be written stops the run before the state
+    row is stored, so the next run records the submission and its events again."""
+    from course.compliance.ledger import LedgerError
+
+    events = []
+    if last is None or last.content_sha256 != row.content_sha256:
+        events.append(("submitted", {"employee_id": row.student, "assignment": row.assignment,
+                                     "sha256": row.content_sha256, "submitted_at": row.submitted_at}))
+    if row.status in {GRADED, NEEDS_MANUAL}:
+        events.append(("graded", {"employee_id": row.student, "assignment": row.assignment, "score": row.score,
+                                  "max_score": row.max_score, "late_penalty": row.late_penalty,
+                                  "sha256": row.content_sha256, "needs_manual_grading": row.status == NEEDS_MANUAL,
+                                  "integrity_flags": row.flags}))
+    try:
+        ledger.append_many(events)
+    except LedgerError as exc:
+        raise GradingError(f"cannot write the ledger ({exc}); grading stopped, run `course ledger verify`") from exc
 
 
 def _state_row(item: _Todo, prepared: PreparedSubmission, recorded: Recorded, seconds: float) -> SubmissionState:
