@@ -251,6 +251,54 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+#: JupyterLab's command-mode shortcuts (arrows move between cells, M makes a cell Markdown, X cuts it ...)
+#: fire whenever focus is in a notebook and not in a text field, so on a widget's drop-down or radio
+#: button the arrow keys leave the widget instead of changing the choice, and letters edit cells. Each
+#: such shortcut is replaced by one that does not fire while a widget control has the focus.
+_COMMAND_MODE_SELECTORS = (".jp-Notebook.jp-mod-commandMode:not(.jp-mod-readWrite) :focus",
+                           "[data-jp-kernel-user]:not(.jp-mod-readWrite) :focus:not(:read-write)")
+_OUTSIDE_WIDGETS = ":focus:not(.jupyter-widgets *)"
+_SHORTCUTS_MARKER = "// Written by `course lab`: keyboard shortcuts that leave widget controls alone."
+
+
+def widget_safe_shortcuts() -> list[dict]:
+    """User shortcut settings that move JupyterLab's command-mode shortcuts off widget controls.
+
+    Read from the shortcut defaults of every JupyterLab plugin installed in this environment; each
+    default is disabled and re-added with a selector that excludes focus inside ``.jupyter-widgets``.
+    """
+    data = _sys_prefix_data()
+    schemas = [*sorted((data / "lab" / "schemas").rglob("*.json")),
+               *sorted((data / "labextensions").glob("**/schemas/**/*.json"))]
+    out: list[dict] = []
+    seen: set[tuple] = set()
+    for path in schemas:
+        schema = _json(path)
+        for shortcut in schema.get("jupyter.lab.shortcuts", []) if isinstance(schema, dict) else []:
+            selector, keys = shortcut.get("selector", ""), [k for k in shortcut.get("keys", []) if k]
+            if selector not in _COMMAND_MODE_SELECTORS or not keys or shortcut.get("disabled"):
+                continue
+            key = (shortcut["command"], tuple(keys), selector, json.dumps(shortcut.get("args"), sort_keys=True))
+            if key in seen:
+                continue
+            seen.add(key)
+            base = {"command": shortcut["command"], "keys": keys}
+            if shortcut.get("args") is not None:
+                base["args"] = shortcut["args"]
+            out.append({**base, "selector": selector, "disabled": True})
+            out.append({**base, "selector": selector.replace(":focus", _OUTSIDE_WIDGETS, 1)})
+    return out
+
+
+def _write_shortcuts(config_dir: Path) -> None:
+    """The role's keyboard shortcuts, unless someone has since edited them in JupyterLab's settings."""
+    path = config_dir / "lab" / "user-settings" / "@jupyterlab" / "shortcuts-extension"
+    path = path / "shortcuts.jupyterlab-settings"
+    if path.exists() and not path.read_text("utf-8").startswith(_SHORTCUTS_MARKER):
+        return
+    _write(path, _SHORTCUTS_MARKER + "\n" + json.dumps({"shortcuts": widget_safe_shortcuts()}, indent=2) + "\n")
+
+
 def _write_role_config(state_dir: Path, role: Role, nbgrader_config: str | None) -> None:
     """The role's server extensions, JupyterLab plugins and (for learners) nbgrader settings."""
     config_dir = state_dir / "jupyter"
@@ -265,6 +313,7 @@ def _write_role_config(state_dir: Path, role: Role, nbgrader_config: str | None)
     disabled = {p: role not in roles for p, roles in LAB_PLUGINS.items()}
     disabled.update(dict.fromkeys(OFFLINE_PLUGINS, True))
     _write(config_dir / "labconfig" / "page_config.json", json.dumps({"disabledExtensions": disabled}, indent=2) + "\n")
+    _write_shortcuts(config_dir)
     nb_config = config_dir / "nbgrader_config.py"
     if nbgrader_config is None:
         nb_config.unlink(missing_ok=True)
@@ -344,4 +393,5 @@ __all__ = [
     "run",
     "stale_modules",
     "trainer_lab",
+    "widget_safe_shortcuts",
 ]
