@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, runtime_checkable
@@ -37,7 +37,9 @@ from typing import Any, Protocol, runtime_checkable
 #: Longest a whole notebook may run (seconds) when the caller does not say; per-cell limits come
 #: from nbgrader's own ``Execute.timeout`` setting.
 DEFAULT_NOTEBOOK_TIMEOUT = 600.0
-DEFAULT_LAUNCHER = "course.grading.execute:LocalKernelLauncher"
+#: Kernels are started sandboxed (bubblewrap where it works, resource limits always); see
+#: :mod:`course.grading.sandbox`. ``LocalKernelLauncher`` starts them as stock nbgrader does.
+DEFAULT_LAUNCHER = "course.grading.sandbox:SandboxKernelLauncher"
 _IPYTHON_KERNELS = {"python", "python2", "python3"}
 
 
@@ -118,6 +120,9 @@ class ExecuteJob:
     launcher: str = DEFAULT_LAUNCHER
     #: Start the next kernel while this notebook runs (it is used by the next job, never twice).
     prestart: bool = True
+    #: A second notebook built by the coordinator from trusted cells and the learner's plain answers
+    #: (:mod:`course.grading.verdicts`), run after this one in a fresh kernel that never ran learner code.
+    rerun: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,9 @@ class ExecuteResult:
     #: CPU seconds spent by the worker process and by the kernels it waited for during this job.
     cpu_worker: float = 0.0
     cpu_kernel: float = 0.0
+    #: The executed re-run (when the job had one), or why it could not run.
+    rerun: bytes | None = None
+    rerun_reason: str | None = None
 
 
 class NotebookTimeout(Exception):
@@ -206,7 +214,8 @@ def discard_warm_kernels() -> int:
 
 def _signature(job: ExecuteJob, kernel_name: str, extra: tuple[str, ...], env: Mapping[str, str]) -> tuple:
     return (job.launcher, kernel_name, extra, tuple(sorted(env.items())),
-            repr(sorted((k, repr(v)) for k, v in job.config.get("KernelManager", {}).items())))
+            repr(sorted((k, repr(v)) for k, v in job.config.get("KernelManager", {}).items())),
+            repr(job.config.get("SandboxKernelLauncher", {})))
 
 
 def _run(coro_fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -260,7 +269,15 @@ def execute_job(job: ExecuteJob) -> ExecuteResult:
             f"stopped after {job.notebook_timeout:g} s: the whole notebook took longer than allowed"))
     except Exception as exc:  # any failure of learner code or kernel becomes a reason, never a crash
         return _result(ok=False, reason=describe_failure(exc))
-    return _result(ok=True, notebook=notebook, warm_kernel=warm)
+    rerun, rerun_reason = None, None
+    if job.rerun is not None:
+        try:
+            rerun, _ = _execute(replace(job, notebook=job.rerun, rerun=None))
+        except NotebookTimeout:
+            rerun_reason = f"the re-run took longer than {job.notebook_timeout:g} s"
+        except Exception as exc:
+            rerun_reason = describe_failure(exc)
+    return _result(ok=True, notebook=notebook, warm_kernel=warm, rerun=rerun, rerun_reason=rerun_reason)
 
 
 def _cpu() -> tuple[float, float]:
