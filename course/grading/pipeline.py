@@ -10,6 +10,7 @@ flat for thousands of submissions and an interruption costs at most those few.
 from __future__ import annotations
 
 import hashlib
+import os
 import queue
 import shutil
 import time
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.exc import SAWarning
 
+from course.grading import verdicts
 from course.grading.backends import Backend, make_backend
 from course.grading.coursedir import (
     Course,
@@ -56,6 +58,7 @@ from course.grading.state import (
 
 if TYPE_CHECKING:
     from course.compliance.ledger import Ledger
+    from course.grading.sandbox import Isolation
 
 
 class Reporter(Protocol):
@@ -92,6 +95,9 @@ class GradeReport:
     workers: int = 0
     backend: str = ""
     status_file: Path | None = None
+    #: The isolation level kernels ran with (:class:`course.grading.sandbox.Isolation`); None when
+    #: nothing ran or kernels were started by another launcher.
+    isolation: Isolation | None = None
 
     def summary(self) -> list[AssignmentSummary]:
         by: dict[str, AssignmentSummary] = {}
@@ -123,6 +129,8 @@ class _Todo:
     student: str
     key: str
     sha: str
+    #: Why the folder is refused before anything reads it (a link or special file in it).
+    refuse: str = ""
 
 
 def grade(
@@ -139,6 +147,7 @@ def grade(
     reporter: Reporter | None = None,
     launcher: str = DEFAULT_LAUNCHER,
     prestart: bool = True,
+    sandbox: str | None = None,
 ) -> GradeReport:
     """Autograde the submissions of ``assignments`` (default: every assignment in the gradebook that
     has submissions) in the nbgrader course at ``course_dir``.
@@ -148,6 +157,11 @@ def grade(
     ``notebook_timeout`` limits a whole notebook. Unchanged submissions that were already graded are
     skipped unless ``force``. Bad submissions get the status "not gradable" with a reason; they never
     stop the batch.
+
+    Kernels run sandboxed (:mod:`course.grading.sandbox`): ``sandbox`` is "auto" (bubblewrap where it
+    works, limits only elsewhere), "require" (refuse to grade without it) or "off"; None takes the
+    course's ``c.SandboxKernelLauncher.sandbox`` (default "auto"). ``report.isolation`` says what was
+    in force.
     """
     started = time.perf_counter()
     course = open_course(course_dir, db_url=db_url)
@@ -163,6 +177,8 @@ def grade(
             with GradingState(course.state_dir) as state:
                 todo, skipped = _plan(course, session, state, assignments, students=students, force=force)
                 report.results.extend(skipped)
+                if todo:
+                    report.isolation = _confine(session, launcher, sandbox)
                 backend = make_backend(jobs=jobs, scheduler=scheduler) if todo else None
                 report.workers = backend.workers if backend else 0
                 report.backend = backend.name if backend else ""
@@ -178,6 +194,49 @@ def grade(
     if reporter:
         reporter.finish(report)
     return report
+
+
+def _confine(session: AutogradeSession, launcher: str, mode: str | None) -> Isolation | None:
+    """Try the sandbox once, here, and hand the settings that work to every job (workers do not try
+    again). Raises :class:`GradingError` when the sandbox is required but does not work here."""
+    from course.grading import sandbox
+
+    if launcher != DEFAULT_LAUNCHER:
+        return None
+    try:
+        settings = sandbox.Settings.from_config(session.course.config)
+        if mode is not None:
+            settings = replace(settings, sandbox=mode)
+        settings, level = sandbox.resolve(settings)
+    except (sandbox.SandboxUnavailable, ValueError) as exc:
+        raise GradingError(str(exc)) from exc
+    session.worker_config[sandbox.SECTION] = settings.as_config()
+    return level
+
+
+def unsafe_entries(folder: Path) -> list[str]:
+    """Links and special files in a submission folder (and the folder itself), which are never read:
+    a link could make the grader read or copy the gradebook, a solution or another learner's work."""
+    out: list[str] = []
+    for path in (folder.parent, folder):
+        if path.is_symlink():
+            out.append(f"{path.name} -> {os.readlink(path)}")
+    if out or not folder.is_dir():
+        return out
+    for root, dirs, files in os.walk(folder):
+        for name in [*dirs, *files]:
+            path = Path(root, name)
+            rel = path.relative_to(folder).as_posix()
+            if path.is_symlink():
+                out.append(f"{rel} -> {os.readlink(path)}")
+            elif not (path.is_dir() or path.is_file()):
+                out.append(f"{rel} (not a regular file)")
+    return sorted(out)
+
+
+def _listing_sha256(folder: Path) -> str:
+    """A key for a refused folder from names and link targets only (nothing is read through a link)."""
+    return hashlib.sha256("\n".join(unsafe_entries(folder)).encode()).hexdigest()
 
 
 def _clean_leftovers(course: Course) -> None:
@@ -216,14 +275,17 @@ def _plan(course: Course, session: AutogradeSession, state: GradingState, assign
         recorded = _gradebook_submissions(course, assignment)
         for student in found:
             folder = session.submitted(student, assignment)
-            sha = content_sha256(folder, session.coursedir.ignore)
+            unsafe = unsafe_entries(folder)
+            sha = _listing_sha256(folder) if unsafe else content_sha256(folder, session.coursedir.ignore)
             extension = recorded.get(student, (False, None))[1]
             key = hashlib.sha256(f"{sha}:{version}:{extension}".encode()).hexdigest()
             last = state.get(assignment, student)
             if not force and last is not None and last.key == key and _still_valid(course, last, recorded):
                 skipped.append(_as_skipped(last))
                 continue
-            todo.append(_Todo(assignment, student, key, sha))
+            refuse = ("links and special files are not graded (they could point at the gradebook, a solution or "
+                      f"another learner's work): {'; '.join(unsafe[:5])}") if unsafe else ""
+            todo.append(_Todo(assignment, student, key, sha, refuse=refuse))
     return todo, skipped
 
 
@@ -268,6 +330,7 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
     limit = max(2, backend.workers * 2)
 
     ledger = _ledger(session.course)
+    planner = verdicts.Planner(session)
 
     def finish(item: _Todo, prepared: PreparedSubmission, results: list[ExecuteResult], began: float) -> None:
         recorded = recorder.record(prepared, results)
@@ -284,6 +347,12 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
             while pending and in_flight < limit:
                 item = pending.popleft()
                 began = time.perf_counter()
+                if item.refuse:
+                    finish(item, PreparedSubmission(student=item.student, assignment=item.assignment, key=item.key,
+                                                    content_sha256=item.sha, staging=session.staged(
+                                                        item.student, item.assignment), failure=item.refuse), [],
+                           began)
+                    continue
                 prepared = session.prepare(item.student, item.assignment, key=item.key, content_sha256=item.sha)
                 if not prepared.notebooks:
                     finish(item, prepared, [], began)
@@ -294,6 +363,7 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
                     job = plan.job
                     if job.prestart and len(pending) < backend.workers:
                         job = replace(job, prestart=False)  # no next job will use a pre-started kernel
+                    job = planner.job(prepared, plan, job)  # + the clean re-run that decides the scores
                     backend.submit(job, done.put)
                     in_flight += 1
             if not open_subs:

@@ -3,7 +3,9 @@
 The executed notebooks go through the rest of nbgrader's autograde preprocessors (``SaveAutoGrades``,
 ``AssignLatePenalties``, ``CheckCellMetadata`` by default) against the gradebook, are written as
 nbgrader writes them, and the staged folder replaces ``autograded/<student>/<assignment>/`` in one
-rename. The gradebook ends up exactly as ``nbgrader autograde`` leaves it.
+rename. The gradebook ends up exactly as ``nbgrader autograde`` leaves it, except that a test which
+passed only in the learner's own kernel, not in the clean re-run, gets the re-run's result
+(:mod:`course.grading.verdicts`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import nbformat
 from nbconvert.exporters import NotebookExporter
 
+from course.grading import verdicts
 from course.grading.execute import ExecuteResult
 from course.grading.prepare import AutogradeSession, PreparedSubmission
 
@@ -57,8 +60,15 @@ class Recorder:
             if not result.ok or result.notebook is None:
                 failure, failed_at = f"{plan.name}.ipynb: {result.reason}", "execute"
                 break
+            if result.rerun is None and result.rerun_reason is not None:
+                failure, failed_at = (f"{plan.name}.ipynb: the answers could not be checked again in a clean kernel "
+                                      f"({result.rerun_reason})"), "execute"
+                break
             try:
                 nb = nbformat.reads(result.notebook.decode("utf-8"), as_version=4)
+                if result.rerun is not None:  # scores decided outside the learner's kernel
+                    rerun = nbformat.reads(result.rerun.decode("utf-8"), as_version=4)
+                    prepared.flags.extend(f"{plan.name}: {flag}" for flag in verdicts.apply(nb, rerun))
                 output, resources = self.exporter.from_notebook_node(nb, resources=copy.deepcopy(plan.resources))
                 conv.write_single_notebook(output, resources)
             except Exception as exc:  # a gradebook or validation error for this notebook only

@@ -90,11 +90,28 @@ def literal_names(source: str) -> set[str] | None:
     return names
 
 
-def _round_trips(value: Any) -> bool:
+def _render(value: Any) -> str | None:
+    """Python source that gives back exactly ``value`` (a plain literal), or None."""
+    if value is Ellipsis:
+        return "..."  # the placeholder of an unanswered question
+    text = repr(value)
     try:
-        return repr(ast.literal_eval(repr(value))) == repr(value)
+        return text if _identical(ast.literal_eval(text), value) else None  # not nan, inf, ... inside
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return None
+
+
+def _identical(a: Any, b: Any) -> bool:
+    """Same type and value all the way down (plain literals only; nan is never identical)."""
+    if type(a) is not type(b):
         return False
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_identical(a[k], b[k]) for k in a)
+    if isinstance(a, float | complex):
+        return a == b and a == a  # nan is never identical
+    return bool(a == b)
 
 
 def literal_part(source: str, allowed: Iterable[str]) -> tuple[str, bool]:
@@ -109,15 +126,14 @@ def literal_part(source: str, allowed: Iterable[str]) -> tuple[str, bool]:
     for stmt in tree.body:
         if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
             continue  # a docstring or a bare ...: does nothing
-        ok = isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) and t.id in allowed for t in stmt.targets)
-        if ok:
-            ok, value = _literal(stmt.value)  # type: ignore[union-attr]
-            ok = ok and _round_trips(value)
-        if not ok:
+        text = None
+        if isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) and t.id in allowed for t in stmt.targets):
+            ok, value = _literal(stmt.value)
+            text = _render(value) if ok else None
+        if text is None:
             dropped = True
             continue
-        for target in stmt.targets:  # type: ignore[union-attr]
-            lines.append(f"{target.id} = {value!r}")  # type: ignore[attr-defined]
+        lines.extend(f"{target.id} = {text}" for target in stmt.targets)  # type: ignore[union-attr]
     return "\n".join(lines), dropped
 
 
