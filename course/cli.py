@@ -113,18 +113,54 @@ def grade(
     timeout: Annotated[int | None, typer.Option("--timeout", min=1, help="Seconds a cell may run (default: the "
                                                 "course's nbgrader Execute.timeout).", show_default=False)] = None,
     db: DbUrl = None,
+    require_sandbox: Annotated[bool, typer.Option("--require-sandbox", help="Refuse to grade (exit 2) unless "
+                                                  "learners' code runs in the bubblewrap sandbox.")] = False,
 ) -> None:
     """Autograde submissions in parallel, only what changed, with the scores nbgrader gives.
 
-    Shows a progress bar, then a summary per assignment; every submission's status is written to
-    grading-status.csv in the course directory. Exits 1 when a submission could not be graded.
+    Learners' code runs in a sandbox (bubblewrap) with resource limits; without bubblewrap, with the
+    limits only and a warning (see `course doctor`). Shows a progress bar, then a summary per
+    assignment; every submission's status is written to grading-status.csv in the course directory.
+    Exits 1 when a submission could not be graded.
     """
     from course.grading.pipeline import grade as do_grade
+    from course.grading.pipeline import isolation_for
     from course.grading.progress import RichReporter
 
+    mode = "require" if require_sandbox else None
+    level = isolation_for(course_dir, sandbox=mode)
+    if not level.sandboxed:
+        if require_sandbox:
+            err.print(f"[bold red]error:[/] --require-sandbox: {level.reason}; nothing was graded "
+                      "(see `course doctor`)", highlight=False, soft_wrap=True)
+            raise typer.Exit(2)
+        err.print(f"[bold yellow]warning: learners' code runs WITHOUT the sandbox[/] ({level.reason}). It gets "
+                  "the resource limits only: it can read what its user can read and use the network. "
+                  "See `course doctor`; --require-sandbox refuses to grade like this.", highlight=False,
+                  soft_wrap=True)
     result = do_grade(course_dir, assignments or None, jobs=jobs, scheduler=scheduler, force=force,
-                      timeout=timeout, db_url=db, reporter=RichReporter(console))
+                      timeout=timeout, db_url=db, reporter=RichReporter(console), sandbox=mode)
     raise typer.Exit(1 if result.not_gradable else 0)
+
+
+@app.command()
+def doctor(
+    course_dir: Annotated[Path | None, typer.Option("--course-dir", help="Use this course's sandbox settings "
+                                                    "(c.SandboxKernelLauncher).", show_default=False)] = None,
+) -> None:
+    """What is installed, and which isolation level grading runs learners' code with, and why."""
+    from course.doctor import diagnose, render
+    from course.grading import sandbox
+
+    settings = None
+    if course_dir is not None:
+        from course.grading.coursedir import open_course
+
+        settings = sandbox.Settings.from_config(open_course(course_dir).config)
+    with console.status("Trying the sandbox ..."):
+        diagnosis = diagnose(settings)
+    for line in render(diagnosis):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()

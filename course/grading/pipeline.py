@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.exc import SAWarning
 
@@ -196,6 +196,24 @@ def grade(
     return report
 
 
+def isolation_for(course_dir: Path | str, *, sandbox: str | None = None) -> Isolation:
+    """The isolation level ``course grade`` would give kernels of the course at ``course_dir``
+    (its ``c.SandboxKernelLauncher`` settings, ``sandbox`` overriding the mode), tried for real."""
+    from course.grading import sandbox as sb
+
+    try:
+        return sb.isolation(_sandbox_settings(open_course(course_dir), sandbox))
+    except ValueError as exc:
+        raise GradingError(str(exc)) from exc
+
+
+def _sandbox_settings(course: Course, mode: str | None) -> Any:
+    from course.grading import sandbox as sb
+
+    settings = sb.Settings.from_config(course.config)
+    return replace(settings, sandbox=mode) if mode is not None else settings
+
+
 def _confine(session: AutogradeSession, launcher: str, mode: str | None) -> Isolation | None:
     """Try the sandbox once, here, and hand the settings that work to every job (workers do not try
     again). Raises :class:`GradingError` when the sandbox is required but does not work here."""
@@ -204,10 +222,7 @@ def _confine(session: AutogradeSession, launcher: str, mode: str | None) -> Isol
     if launcher != DEFAULT_LAUNCHER:
         return None
     try:
-        settings = sandbox.Settings.from_config(session.course.config)
-        if mode is not None:
-            settings = replace(settings, sandbox=mode)
-        settings, level = sandbox.resolve(settings)
+        settings, level = sandbox.resolve(_sandbox_settings(session.course, mode))
     except (sandbox.SandboxUnavailable, ValueError) as exc:
         raise GradingError(str(exc)) from exc
     session.worker_config[sandbox.SECTION] = settings.as_config()
