@@ -1,0 +1,126 @@
+"""The course's widgets in the browser, as a keyboard or screen-reader user meets them: every control
+has a name the browser's accessibility tree announces, the practice deck and the privacy panel work
+from the keyboard alone, and feedback says ✔ / ✘ in words, never by colour alone."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, expect
+
+from course.policy import load_policies
+from course.practice import load_practice, options_for
+from course.workspace import Workspace
+from tests.browser.conftest import JOURNEY_MODULE, RunningLab, need
+from tests.browser.jlab import Lab, shot, widget_controls
+from tests.modules import MODULES
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+MODULE = JOURNEY_MODULE
+
+
+def _focused(lab: Lab) -> str:
+    """Role and accessible name of the element that has the keyboard focus."""
+    return lab.page.locator("*:focus").aria_snapshot().strip().splitlines()[0]
+
+
+def _tab_to(lab: Lab, target: Locator, *, limit: int = 12) -> int:
+    """Press Tab until ``target`` has the focus; returns how many presses it took."""
+    for presses in range(1, limit + 1):
+        lab.page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return presses
+    raise AssertionError(f"{target} not reached with {limit} Tab presses; focus is on {_focused(lab)}")
+
+
+@pytest.fixture
+def module_02(learner: Lab, learner_server: RunningLab, course_workspace: Workspace) -> Lab:
+    """Module 02's exercise open in the learner's lab with every cell run."""
+    need(MODULE in MODULES, f"module {MODULE} is not in solutions/ yet")
+    folder = learner_server.server.root_dir / "a11y" / MODULE
+    shutil.copytree(course_workspace.root / "release" / MODULE, folder, dirs_exist_ok=True)
+    learner.open("a11y")
+    learner.open_from_file_browser("a11y", MODULE, f"{MODULE}.ipynb")
+    learner.run_every_cell()
+    return learner
+
+
+def test_every_widget_control_has_a_name(module_02: Lab, artifacts: Path) -> None:
+    """Each radio button, drop-down and button of module 02's widgets has a non-empty accessible name,
+    and the practice options are announced by their own labels."""
+    controls = widget_controls(module_02)
+    assert len(controls) >= 10, controls
+    unnamed = [role for role, name in controls if not name]
+    assert not unnamed, f"controls without an accessible name: {unnamed} (all: {controls})"
+    policies = load_policies()
+    item = load_practice(MODULE, policies=policies).items[0]
+    radios = {name for role, name in controls if role == "radio"}
+    assert {o.label for o in options_for(item, policies)} <= radios
+    assert {"Platform:", "Kind of information:", "Audience:"} <= {name for role, name in controls
+                                                                  if role == "combobox"}
+    assert any(name.endswith("Check my answer") for role, name in controls if role == "button")
+
+
+def test_practice_works_from_the_keyboard(module_02: Lab, artifacts: Path) -> None:
+    """Tab reaches the options, Space picks one, Tab reaches "Check my answer" and Enter presses it:
+    a wrong pick says "✘ Not yet", the right one "✔ Correct", in a status region screen readers read."""
+    lab = module_02
+    policies = load_policies()
+    item = load_practice(MODULE, policies=policies).items[0]
+    labels = {o.value: o.label for o in options_for(item, policies)}
+    wrong = next(iter(item.hints), next(v for v in labels if v != item.answer))
+    widget = lab.notebook().locator(".jp-OutputArea .widget-vbox").filter(
+        has=lab.page.get_by_role("heading", name=re.compile(r"^Practice:"))).first
+    widget.scroll_into_view_if_needed()
+    check = widget.get_by_role("button", name="Check my answer")
+    feedback = widget.get_by_role("status")
+
+    for choice, verdict in ((wrong, "✘ Not yet:"), (item.answer, "✔ Correct:")):
+        widget.get_by_role("heading").click()  # start from the top of the widget, as a reader would
+        radio = widget.get_by_role("radio", name=labels[choice], exact=True)
+        _tab_to(lab, radio)
+        lab.page.keyboard.press("Space")
+        expect(radio).to_be_checked()
+        _tab_to(lab, check)
+        lab.page.keyboard.press("Enter")
+        expect(feedback).to_contain_text(verdict)
+        shot(lab.page, artifacts, f"keyboard-{'right' if choice == item.answer else 'wrong'}", target=widget)
+
+    position = widget.get_by_text(re.compile(r"^Situation \d+ of \d+$"))
+    expect(position).to_have_text(re.compile(r"^Situation 1 of"))
+    _tab_to(lab, widget.get_by_role("button", name="Next situation"))
+    lab.page.keyboard.press("Enter")
+    expect(position).to_have_text(re.compile(r"^Situation 2 of"))
+
+
+def test_privacy_panel_works_from_the_keyboard(module_02: Lab, artifacts: Path) -> None:
+    """The privacy panel's drop-downs are reached with Tab and changed with the arrow keys (which stay
+    on the drop-down instead of moving to another cell), and its verdict names the result in words
+    and a symbol (✔ Fits the policy / ✘ Too wide); outside widgets the arrows still move between cells."""
+    lab = module_02
+    panel = lab.notebook().locator(".jp-OutputArea .widget-vbox").filter(
+        has=lab.page.get_by_role("heading", name=re.compile(r"^Explore:"))).first
+    panel.scroll_into_view_if_needed()
+    kind = panel.get_by_role("combobox", name="Kind of information:")
+    audience = panel.get_by_role("combobox", name="Audience:")
+    verdict = panel.get_by_role("status")
+    panel.get_by_role("heading").click()
+    _tab_to(lab, kind)
+    lab.page.keyboard.press("ArrowDown")
+    expect(kind).to_be_focused()
+    expect(kind).not_to_have_value("")
+    _tab_to(lab, audience)
+    lab.page.keyboard.press("ArrowDown")
+    expect(verdict).to_contain_text(re.compile(r"(✔ Fits the policy|✘ Too wide):"))
+    shot(lab.page, artifacts, "privacy-panel-keyboard", target=panel)
+
+    # Outside widgets the arrow keys still move from cell to cell, as JupyterLab users expect.
+    position = lab.page.locator("#jp-main-statusbar").get_by_text(re.compile(r"^Cell \d+/\d+$"))
+    lab.cell(0).click()
+    expect(position).to_have_text(re.compile(r"^Cell 1/"))
+    lab.page.keyboard.press("ArrowDown")
+    expect(position).to_have_text(re.compile(r"^Cell 2/"))
