@@ -197,7 +197,7 @@ def _limits(c: VoiceChannel) -> str:
         lines.append(f"The company speaks as “we” ({_severity(c.first_person_plural)})")
     for what, rule in (("Shortened links", c.links.shortened), ("Links with tracking", c.links.tracking)):
         lines.append(f"{what}: " + ("allowed" if rule == "allowed" else f"no ({_severity(rule)})"))
-    return "<br>".join(line for line in lines if line)
+    return '<div style="min-width:17em">' + "<br>".join(line for line in lines if line) + "</div>"
 
 
 def _channels(p: PolicySet) -> tuple[str, list[str], list[Row]]:

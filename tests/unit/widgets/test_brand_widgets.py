@@ -95,7 +95,7 @@ def test_a_draft_for_a_channel_the_guide_lacks_is_refused(tmp_path: Path) -> Non
     _, scenario_dir = _copy(tmp_path)
     path = scenario_dir / "04-one-brand-voice.yaml"
     path.write_text(path.read_text("utf-8").replace("channel: linkedin", "channel: linked_in"), "utf-8")
-    with pytest.raises(PolicyError, match=r"drafts\[2\]\.channel"):
+    with pytest.raises(PolicyError, match=r"drafts\[3\]\.channel"):
         load_drafts(directory=scenario_dir)
 
 
