@@ -75,6 +75,7 @@ def _answer_form(item: BankItem, slot: int, policies: PolicySet) -> str:
     if item.kind in _FORMS:
         return f"<p><strong>Your answer:</strong> {_FORMS[item.kind]}</p>"
     describe = answer_kinds()[item.kind].describe
+    describe = describe[:1].upper() + describe[1:]
     options = _POLICY_OPTIONS.get(item.kind)
     if options is None:
         return f"<p><strong>Your answer:</strong> {html.escape(describe)}, in quotes.</p>"
