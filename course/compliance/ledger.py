@@ -98,6 +98,15 @@ def canonical_json(value: Any) -> str:
                       default=_jsonable)
 
 
+def _str_keys(value: Any) -> bool:
+    """Whether every dict key in ``value`` (at any depth) is a string."""
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and _str_keys(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_str_keys(v) for v in value)
+    return True
+
+
 def event_hash(seq: int, time: str, kind: str, data: Mapping[str, Any], prev_hash: str) -> str:
     body = {"data": data, "kind": kind, "prev_hash": prev_hash, "seq": seq, "time": time}
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
@@ -213,26 +222,33 @@ class Ledger:
 
     def append_many(self, items: Iterable[tuple[str, Mapping[str, Any]]]) -> list[Event]:
         """Record several events under one lock and one ``fsync``: all of them, in order, or none."""
-        prepared: list[tuple[str, dict[str, Any]]] = []
+        prepared: list[tuple[str, str, dict[str, Any]]] = []  # kind, canonical JSON of data, data
         for kind, data in items:
             if not isinstance(kind, str) or not _KIND_RE.match(kind):
                 raise LedgerError(f"event kind {kind!r} is not an identifier (lower-case letters, digits, _)")
             try:
-                prepared.append((kind, json.loads(canonical_json(dict(data)))))
+                text = canonical_json(dict(data))
+                plain = json.loads(text)
+                if not _str_keys(data):  # non-string keys sort differently once they are strings
+                    text = canonical_json(plain)
             except (TypeError, ValueError) as exc:
                 raise LedgerError(f"data of a {kind!r} event cannot be recorded: {exc}") from None
+            prepared.append((json.dumps(kind), text, plain))
         if not prepared:
             return []
         with self._locked():
             seq, prev = self._tail()
             now = _fmt_time(self.clock())
-            events = []
-            for kind, data in prepared:
+            events, lines = [], []
+            for kind_json, text, data in prepared:
                 seq += 1
-                h = event_hash(seq, now, kind, data, prev)
-                events.append(Event(seq=seq, time=now, kind=kind, data=data, prev_hash=prev, hash=h))
+                # canonical_json of the event, spelt out: keys in sorted order, no spaces
+                tail = f'"kind":{kind_json},"prev_hash":"{prev}","seq":{seq},"time":"{now}"}}'
+                h = hashlib.sha256(f'{{"data":{text},{tail}'.encode()).hexdigest()
+                lines.append(f'{{"data":{text},"hash":"{h}",{tail}\n')
+                events.append(Event(seq=seq, time=now, kind=json.loads(kind_json), data=data, prev_hash=prev, hash=h))
                 prev = h
-            payload = "".join(e.line() + "\n" for e in events).encode("utf-8")
+            payload = "".join(lines).encode("utf-8")
             fd = os.open(self.events_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 written = os.write(fd, payload)

@@ -74,11 +74,12 @@ def transition_key(kind: str, data: dict[str, Any]) -> tuple[str, ...] | None:
 
 
 def collect(root: Path | str, db_url: str, policies: PolicySet, *, as_of: date,
-            gradebook: GradebookData | None = None, events: Iterable[Event] | None = None) -> ComplianceRecords:
+            gradebook: GradebookData | None = None, events: Iterable[Event] | None = None,
+            entries: dict[str, RosterEntry] | None = None) -> ComplianceRecords:
     """Read everything and compute every active employee's status as of ``as_of``."""
     root = Path(root)
     policy = policies.completion
-    entries = load_roster(root)
+    entries = entries if entries is not None else load_roster(root)
     gb = gradebook or read_gradebook(db_url, course_dir=root)
     ledger_events = events if events is not None else Ledger.for_workspace(root).events()
 

@@ -99,7 +99,8 @@ def build_report(course_dir: Path | str, out: Path | str, *, as_of: date | None 
     policy = policies.completion
     policy_hash = policies.version_hash()
     ledger = Ledger.for_workspace(ws.root)
-    if not load_roster(ws.root):
+    entries = load_roster(ws.root)
+    if not entries:
         raise ReportError(f"{ws.root} has no roster yet; import one with `course roster import FILE.csv "
                           f"--course-dir {course_dir}`")
     out = Path(out).resolve()
@@ -109,7 +110,7 @@ def build_report(course_dir: Path | str, out: Path | str, *, as_of: date | None 
         raise ReportError(f"{out} is part of the workspace's own data; choose another --out folder")
     if out.exists() and not out.is_dir():
         raise ReportError(f"{out} exists and is not a folder")
-    records = collect(ws.root, ws.db_url, policies, as_of=as_of)
+    records = collect(ws.root, ws.db_url, policies, as_of=as_of, entries=entries)
 
     pseudonymiser = Pseudonymiser(workspace_key(ws.root, "pseudonym")) if pseudonymise else None
     persons = people(records, pseudonymiser)

@@ -30,7 +30,6 @@ VERBS = {
     "scored": "http://adlnet.gov/expapi/verbs/scored",
 }
 MODULE_TYPE = "http://adlnet.gov/expapi/activities/module"
-COURSE_TYPE = "http://adlnet.gov/expapi/activities/course"
 PLATFORM = "Social Media at Work (nbgrader)"
 _NAMESPACE = uuid.UUID("3b1f7c9e-5c53-4d0a-9a43-9f2a53e0c7d1")
 
@@ -47,8 +46,7 @@ def statements(records: ComplianceRecords, persons: dict[str, Person], *,
     base = policy.activity_iri
     home = base.split("/xapi/")[0] + "/" if "/xapi/" in base else base
     titles = {m.id: m.title for m in policy.modules}
-    course_activity = {"objectType": "Activity", "id": base.rstrip("/"),
-                       "definition": {"name": {"en-US": "Social Media at Work"}, "type": COURSE_TYPE}}
+    course_activity = {"objectType": "Activity", "id": base.rstrip("/")}
     for eid, st in sorted(records.statuses.items()):
         person = persons[eid]
         if pseudonymised and not person.email.endswith(PSEUDONYM_DOMAIN):
@@ -84,9 +82,7 @@ def _statement(eid: str, actor: dict[str, Any], verb: str, module: str, title: s
         "object": {"objectType": "Activity", "id": base + module,
                    "definition": {"name": {"en-US": title}, "type": MODULE_TYPE}},
         "result": result,
-        "context": {"platform": PLATFORM, "language": "en-US",
-                    "contextActivities": {"parent": [course_activity]},
-                    "extensions": {base + "extensions/pass-mark-percent": pass_mark}},
+        "context": {"platform": PLATFORM, "contextActivities": {"parent": [course_activity]}},
         "timestamp": stamp,
         "version": "1.0.3",
     }
