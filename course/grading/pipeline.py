@@ -284,11 +284,12 @@ def _plan(course: Course, session: AutogradeSession, state: GradingState, assign
     skipped: list[SubmissionState] = []
     for assignment in names:
         found = [s for s in find_submissions(session, assignment) if wanted is None or s in wanted]
-        if not found:
+        hidden = [s for s in _hidden_submissions(session, assignment) if wanted is None or s in wanted]
+        if not found and not hidden:
             continue
         version = assignment_version(session, assignment)
         recorded = _gradebook_submissions(course, assignment)
-        for student in found:
+        for student in [*found, *hidden]:
             folder = session.submitted(student, assignment)
             unsafe = unsafe_entries(folder)
             sha = _listing_sha256(folder) if unsafe else content_sha256(folder, session.coursedir.ignore)
@@ -300,8 +301,25 @@ def _plan(course: Course, session: AutogradeSession, state: GradingState, assign
                 continue
             refuse = ("links and special files are not graded (they could point at the gradebook, a solution or "
                       f"another learner's work): {'; '.join(unsafe[:5])}") if unsafe else ""
+            if student in hidden:
+                refuse = (f"the student id {student!r} starts with a dot, so nbgrader and formgrader never list "
+                          "this folder; rename the folder under submitted/ (the student id) and grade again")
             todo.append(_Todo(assignment, student, key, sha, refuse=refuse))
     return todo, skipped
+
+
+def _hidden_submissions(session: AutogradeSession, assignment: str) -> list[str]:
+    """Submissions in folders whose name starts with a dot: nbgrader's own search skips them, and
+    a submission must never be skipped without a word."""
+    cd = session.coursedir
+    if cd.directory_structure != "{nbgrader_step}/{student_id}/{assignment_id}":
+        return []
+    root = Path(cd.format_path(cd.submitted_directory, ".", assignment)).parent
+    try:
+        names = sorted(p.name for p in root.iterdir() if p.name.startswith(".") and (p / assignment).is_dir())
+    except OSError:
+        return []
+    return [n for n in names if n not in {".", ".."}]
 
 
 def _gradebook_submissions(course: Course, assignment: str) -> dict[str, tuple[bool, object]]:

@@ -812,8 +812,16 @@ def _sandboxed(base: type) -> type:
             import zmq
 
             kc = super().client(**kwargs)
-            kc.context.setsockopt(zmq.MAXMSGSIZE, self.course_run.settings.limits.message_bytes)
-            kc.iopub_channel_class = _capped_channel(kc.iopub_channel_class, self.course_run)
+            run = self.course_run
+            kc.context.setsockopt(zmq.MAXMSGSIZE, run.settings.limits.message_bytes)
+            kc.iopub_channel_class = _capped_channel(kc.iopub_channel_class, run)
+            execute = kc.execute
+
+            def execute_noting_code(code: str, *args: Any, **kw: Any) -> Any:
+                run.last_code = str(code)[:2000]  # to say which cell a dying kernel was running
+                return execute(code, *args, **kw)
+
+            kc.execute = execute_noting_code
             return kc
 
     SandboxedKernelManager.__name__ = f"Sandboxed{base.__name__}"
@@ -832,8 +840,7 @@ def _message_size(content: Mapping[str, Any]) -> int:
 
 
 def _capped_channel(base: type, run: _KernelRun) -> type:
-    """An IOPub channel that keeps at most ``output_bytes`` of a notebook's output and remembers the
-    code of the cell running (to say where a kernel died).
+    """An IOPub channel that keeps at most ``output_bytes`` of a notebook's output.
 
     Past the cap, plain output (stdout, displays) is dropped after one notice; what decides a grade
     is kept, shortened: errors, the first stderr message and the first result of each cell (nbgrader
@@ -859,8 +866,6 @@ def _capped_channel(base: type, run: _KernelRun) -> type:
 def _cap(run: _KernelRun, msg: dict[str, Any]) -> dict[str, Any]:
     kind = msg.get("msg_type") or msg.get("header", {}).get("msg_type")
     content = msg.get("content", {})
-    if kind == "execute_input":
-        run.last_code = str(content.get("code", ""))[:2000]
     if kind not in _OUTPUT_TYPES:
         return msg
     run.output_bytes += _message_size(content)
