@@ -79,6 +79,11 @@ EXPECTED_TO_CHANGE: dict[str, dict[str, str]] = {
         "x_reply_within_complaint_limit": "complaints within 30 minutes: X's 38-minute median is too slow",
     },
     "06-cases-and-numbers": {},
+    # the solution's paper is drawn for employee E1001 from data/final_check_bank.yaml
+    "07-final-check": {
+        "slot_2": "privacy_network_default: a new post on The Quay goes to my_team, not whole_company",
+        "slot_7": "voice_disclosure: EverDry is not Harbourline's, so the post needs no disclosure and passes",
+    },
 }
 COVERED = sorted(EXPECTED_TO_CHANGE)
 
@@ -91,6 +96,16 @@ KNOWN_LEAKS: dict[str, dict[str, str]] = {
         "https://brightwater.example/": "course/voice/_checker.py: the links.shortened suggestion names "
                                         "Brightwater's website",
     },
+    "07-final-check": {
+        "brightwater.example/shop/everdry": "data/final_check_bank.yaml, item voice_disclosure (on E1001's "
+                                            "paper), links to Brightwater's shop",
+    },
+}
+
+#: Answers typed into a released exercise before it runs, where what a module shows depends on them:
+#: the final check draws its paper from the employee id.
+LEARNER_INPUT: dict[str, dict[str, tuple[str, str]]] = {
+    "07-final-check": {"employee_id_given_answer": ("my_employee_id = ...", 'my_employee_id = "E1001"')},
 }
 
 #: Factories that build an ipywidget (the others return HTML).
@@ -252,9 +267,18 @@ def course_notebooks() -> list[Path]:
 
 # -- running notebooks ----------------------------------------------------------------------------
 
-def execute(path: Path, policy_dir: Path) -> nbformat.NotebookNode:
-    """Run a notebook top to bottom in a fresh kernel whose COURSE_POLICY_DIR is ``policy_dir``."""
+def execute(path: Path, policy_dir: Path, answers: dict[str, tuple[str, str]] | None = None
+            ) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel whose COURSE_POLICY_DIR is ``policy_dir``.
+
+    ``answers`` maps an answer cell's grade id to (placeholder line, answer line) typed in first.
+    """
     nb = read(path)
+    for cell in nb.cells:
+        typed = (answers or {}).get(nbgrader_meta(cell).get("grade_id", ""))
+        if typed:
+            assert typed[0] in cell.source, f"{typed[0]!r} is not in the answer cell"
+            cell.source = cell.source.replace(*typed)
     client = NotebookClient(nb, timeout=180, allow_errors=True, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute(env={**os.environ, "COURSE_POLICY_DIR": str(policy_dir)})
@@ -372,7 +396,8 @@ def test_each_company_has_many_distinctive_facts() -> None:
         mine = [f for f, w in facts.items() if w.startswith(company)]
         assert len(mine) >= 60, f"only {len(mine)} facts for {company}"
         assert company in mine
-    for fact in ("Social Media Desk", "0113 496 0200", "Customer care reply on social media", "10,000 followers", "280 characters", "within 15 minutes",
+    for fact in ("Social Media Desk", "0113 496 0200", "Customer care reply on social media",
+                 "10,000 followers", "280 characters", "within 15 minutes",
                  "Network Control Room", "0191 498 0999", "5,000 followers", "240 characters", "within 10 minutes",
                  "Review tags before they appear on my profile", "brightwater.example", "harbourline.example"):
         assert fact in facts, fact
@@ -463,13 +488,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], nbfo
     solution under both policies: ``(what, module) -> executed notebook``."""
     result = release(release_dir=tmp_path_factory.mktemp("release"), assignments=COVERED)
     assert result.assignments == COVERED
-    jobs = {("exercise", nb.parent.name): (nb, EXAMPLE) for nb in result.notebooks}
+    jobs = {("exercise", nb.parent.name): (nb, EXAMPLE, LEARNER_INPUT.get(nb.parent.name))
+            for nb in result.notebooks}
     for module in COVERED:
         solution = SOLUTIONS / module / f"{module}.ipynb"
-        jobs[("solution-default", module)] = (solution, DEFAULT)
-        jobs[("solution-example", module)] = (solution, EXAMPLE)
+        jobs[("solution-default", module)] = (solution, DEFAULT, None)
+        jobs[("solution-example", module)] = (solution, EXAMPLE, None)
     with ThreadPoolExecutor(max_workers=PARALLEL_RUNS) as pool:
-        futures = {key: pool.submit(execute, path, policy) for key, (path, policy) in jobs.items()}
+        futures = {key: pool.submit(execute, *job) for key, job in jobs.items()}
         return {key: future.result() for key, future in futures.items()}
 
 
@@ -485,11 +511,16 @@ def test_released_exercise_runs_under_the_example_policy(runs: dict, module: str
     assert not other_cell_errors(nb), "\n".join(other_cell_errors(nb))
     checks = [c for c in nb.cells if is_test_cell(c)]
     assert checks, "no check cells in the released exercise"
+    typed = {grade_id.removesuffix("_answer") for grade_id in LEARNER_INPUT.get(module, {})}
     for cell in checks:
         grade_id = nbgrader_meta(cell)["grade_id"]
         found = errors(cell)
+        if grade_id in typed:
+            assert not found, f"{grade_id}: {[e.evalue for e in found]}"
+            continue
         assert [e.ename for e in found] == ["NotAnsweredError"], f"{grade_id}: {[e.evalue for e in found]}"
-        assert found[0].evalue.startswith("You have not answered `"), found[0].evalue
+        # one plain line with the pencil sign, no traceback
+        assert found[0].traceback == [f"✏️ {found[0].evalue}"], found[0].traceback
 
 
 #: Facts of the example policy that each module must show, from its tables, widgets or cards.
@@ -503,6 +534,7 @@ SHOWN: dict[str, list[str]] = {
     "04-one-brand-voice": ["Say that you work at Harbourline", "#HarbourlineCrew", "Harbourline Logistics"],
     "05-norms-and-moderation": ["Digital Conduct Team", "0191 498 0310", "Apologise and take it to a private channel"],
     "06-cases-and-numbers": ["conduct@harbourline.example"],
+    "07-final-check": ["The Quay (Harbourline's staff network)", "Say that you work at Harbourline"],
 }
 
 
