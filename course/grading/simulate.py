@@ -88,9 +88,9 @@ def _wrong_value(value: object, pool: list[object], rng: random.Random) -> objec
     if isinstance(value, int | float):
         return value + rng.choice([1, 2, 5])
     if isinstance(value, str):
-        # Never another option: an item may accept several (any channel a rule allows), so a
-        # "wrong" option could be right. A misspelt answer is wrong under every policy.
-        return value + " (wrong)"
+        # Never another option (an item may accept several, e.g. any channel a rule allows) and
+        # never the right text plus a bit (a rewrite would still pass): a value wrong under every policy.
+        return "(wrong)"
     if isinstance(value, set | frozenset):
         members = sorted({m for v in pool if isinstance(v, set | frozenset) for m in v} | set(value), key=str)
         changed = set(value)
