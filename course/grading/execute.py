@@ -270,7 +270,7 @@ def execute_job(job: ExecuteJob) -> ExecuteResult:
     except Exception as exc:  # any failure of learner code or kernel becomes a reason, never a crash
         return _result(ok=False, reason=describe_failure(exc))
     rerun, rerun_reason = None, None
-    if job.rerun is not None:
+    if job.rerun is not None and _earns_points(notebook):  # the re-run can only lower scores
         try:
             rerun, _ = _execute(replace(job, notebook=job.rerun, rerun=None))
         except NotebookTimeout:
@@ -278,6 +278,16 @@ def execute_job(job: ExecuteJob) -> ExecuteResult:
         except Exception as exc:
             rerun_reason = describe_failure(exc)
     return _result(ok=True, notebook=notebook, warm_kernel=warm, rerun=rerun, rerun_reason=rerun_reason)
+
+
+def _earns_points(notebook: bytes) -> bool:
+    """Whether any autograded test cell of this executed notebook earns points."""
+    import nbformat
+    from nbgrader.utils import determine_grade, is_grade, is_solution
+
+    nb = nbformat.reads(notebook.decode("utf-8"), as_version=4)
+    return any((determine_grade(c)[0] or 0) > 0 for c in nb.cells
+               if c.cell_type == "code" and is_grade(c) and not is_solution(c))
 
 
 def _cpu() -> tuple[float, float]:
