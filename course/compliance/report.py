@@ -122,7 +122,11 @@ def build_report(course_dir: Path | str, out: Path | str, *, as_of: date | None 
         notes.append(f"as of {as_of.isoformat()}, not today: a view only; no events recorded, no certificates")
     elif "pdf" in wanted and pseudonymise:
         notes.append("pseudonymised: no certificates issued (they are personal documents)")
-    head_before = ledger.verify().head
+    check = ledger.verify()
+    head_before = check.head
+    if not check.ok:
+        notes.append(f"the workspace's ledger does not verify ({len(check.problems)} problem(s)); run "
+                     "`course ledger verify` before relying on this report")
 
     private_dir(out)
     staging = Path(tempfile.mkdtemp(prefix=".report-", dir=out))
@@ -162,7 +166,7 @@ def build_report(course_dir: Path | str, out: Path | str, *, as_of: date | None 
             shown = [*names, "dashboard.html"] + (["certificates/"] if certificates else [])
             html = render_dashboard(records, persons, summary, policy_hash=policy_hash, ledger_head=head_before,
                                     pseudonymised=pseudonymise, files=shown, company=policies.privacy.company,
-                                    generated=started)
+                                    generated=started, warnings=[] if check.ok else notes[-1:])
             stage("dashboard.html", html)
             names.append("dashboard.html")
         # everything is ready: flush it to disk once, then move it into place

@@ -252,3 +252,13 @@ def test_report_reads_a_resubmission_as_pending(workspace_copy: Workspace, tmp_p
                                  formats=["csv"]).out / "status.csv")
     again = next(r for r in rows if (r["employee_id"], r["module"]) == (failed["employee_id"], failed["module"]))
     assert again["status"] == "submitted"
+
+
+def test_a_tampered_ledger_is_flagged_in_the_report(workspace_copy: Workspace, tmp_path: Path) -> None:
+    """When the ledger does not verify, the report says so in its notes and on the dashboard."""
+    events = workspace_copy.root / "ledger" / "events.jsonl"
+    rows = events.read_text("utf-8").splitlines(keepends=True)
+    events.write_text("".join(rows[:3] + rows[4:]), "utf-8")
+    result = build_report(workspace_copy.root, tmp_path / "t", as_of=AS_OF, today=AS_OF, formats=["html"])
+    assert any("does not verify" in n for n in result.notes)
+    assert 'role="alert"' in (result.out / "dashboard.html").read_text("utf-8")
