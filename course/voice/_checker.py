@@ -318,7 +318,7 @@ class VoiceChecker:
                 yield Finding(
                     "links.shortened", ch.links.shortened, start, stop,
                     f"A shortened link ({host}) hides where it goes, so people cannot tell it is safe.",
-                    "Use the full address of the page, e.g. https://brightwater.example/...",
+                    "Use the full address of the page (https://...), so readers can see where it goes.",
                 )
             if ch.links.tracking != "allowed":
                 names = _text.query_names(url)

@@ -89,18 +89,7 @@ COVERED = sorted(EXPECTED_TO_CHANGE)
 
 #: Brightwater text that still reaches learners under Harbourline's policy, reported on issue #3.
 #: Remove an entry once it is fixed (the test fails until then, and again if it is not removed).
-KNOWN_LEAKS: dict[str, dict[str, str]] = {
-    "04-one-brand-voice": {
-        "#BrightwaterEmployee": "data/scenarios/04-one-brand-voice.yaml, draft giveaway_post, types the "
-                                "company's hashtag instead of using {brand}",
-        "https://brightwater.example/": "course/voice/_checker.py: the links.shortened suggestion names "
-                                        "Brightwater's website",
-    },
-    "07-final-check": {
-        "brightwater.example/shop/everdry": "data/final_check_bank.yaml, item voice_disclosure (on E1001's "
-                                            "paper), links to Brightwater's shop",
-    },
-}
+KNOWN_LEAKS: dict[str, dict[str, str]] = {}
 
 #: Answers typed into a released exercise before it runs, where what a module shows depends on them:
 #: the final check draws its paper from the employee id.
