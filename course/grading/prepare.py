@@ -30,11 +30,12 @@ from typing import Any
 
 from nbconvert.exporters.exporter import ResourcesDict
 from nbconvert.writers import FilesWriter
+from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import BaseConverter
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme
+from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, DeduplicateIds, NbGraderPreprocessor
 
 from course.grading.coursedir import Course, GradingError
 from course.grading.execute import DEFAULT_LAUNCHER, DEFAULT_NOTEBOOK_TIMEOUT, ExecuteJob
@@ -74,6 +75,22 @@ class PreparedSubmission:
     in_gradebook: bool = False
 
 
+class ForgetDuplicates(NbGraderPreprocessor):
+    """Make the extra copies of a duplicated graded cell plain cells (right after ``DeduplicateIds``).
+
+    nbgrader's ``DeduplicateIds`` keeps the last copy of a duplicated cell and empties the others'
+    ``nbgrader`` metadata, which ``CheckCellMetadata`` then rejects as "schema version 0": in stock
+    nbgrader 0.9 that error stops the whole batch. Removing the emptied metadata lets the notebook be
+    graded exactly as nbgrader intends (on the kept copy); the duplication becomes an integrity flag.
+    """
+
+    def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict,
+                        cell_index: int) -> tuple[NotebookNode, ResourcesDict]:
+        if "nbgrader" in cell.metadata and cell.metadata.nbgrader == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
+
+
 class PrepareFailure(Exception):
     """Preparation stopped; the message is the plain reason shown to the trainer."""
 
@@ -102,6 +119,10 @@ class AutogradeSession:
         cfg.CourseDirectory.autograded_directory = str(staging_root)
         if cell_timeout is not None:
             cfg.Execute.timeout = int(cell_timeout)
+        sanitize = [_as_class(p) for p in Autograde(config=cfg).sanitize_preprocessors]
+        if DeduplicateIds in sanitize and ForgetDuplicates not in sanitize:
+            sanitize.insert(sanitize.index(DeduplicateIds) + 1, ForgetDuplicates)
+            cfg.Autograde.sanitize_preprocessors = sanitize
         self.config = cfg
         self.coursedir = CourseDirectory(config=cfg)
         self.converter = Autograde(coursedir=self.coursedir, config=cfg)

@@ -1,0 +1,54 @@
+"""Opening any nbgrader course directory: its own config, a --db override, clear errors, one run at a time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from course.grading.coursedir import BusyError, CourseDirError, exclusive, open_course
+
+
+def _course(tmp_path: Path, config: str) -> Path:
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "nbgrader_config.py").write_text("c = get_config()\n" + config, "utf-8")
+    return root
+
+
+def test_the_course_directorys_own_config_is_loaded_and_rooted_there(tmp_path: Path) -> None:
+    """Settings come from DIR/nbgrader_config.py; the root is DIR even when the config names another."""
+    root = _course(tmp_path, 'c.CourseDirectory.course_id = "c42"\nc.CourseDirectory.root = "/somewhere/else"\n'
+                             'c.Execute.timeout = 7\n')
+    course = open_course(root)
+    assert course.root == root.resolve()
+    assert course.course_id == "c42"
+    assert course.coursedir.root == str(root.resolve())
+    assert course.db_url == f"sqlite:///{root.resolve() / 'gradebook.db'}"
+    assert course.config.Execute.timeout == 7
+
+
+def test_a_db_url_overrides_the_configured_gradebook(tmp_path: Path) -> None:
+    """--db wins over CourseDirectory.db_url from the config."""
+    root = _course(tmp_path, 'c.CourseDirectory.db_url = "sqlite:////tmp/configured.db"\n')
+    assert open_course(root, db_url="postgresql://u@h/db").db_url == "postgresql://u@h/db"
+    assert open_course(root).db_url == "sqlite:////tmp/configured.db"
+
+
+def test_a_broken_config_or_missing_folder_is_named_in_the_error(tmp_path: Path) -> None:
+    """A config that raises names the file and the error; a missing folder names the folder."""
+    root = _course(tmp_path, "c.CourseDirectory.course_id = undefined_name\n")
+    with pytest.raises(CourseDirError, match=r"nbgrader_config.py: could not load .*undefined_name"):
+        open_course(root)
+    with pytest.raises(CourseDirError, match="course directory not found"):
+        open_course(tmp_path / "nope")
+
+
+def test_only_one_grading_command_runs_in_a_course_at_a_time(tmp_path: Path) -> None:
+    """While one holds the course's lock, a second is refused with who holds it; after, it is free."""
+    course = open_course(_course(tmp_path, ""))
+    with exclusive(course, "grade"), pytest.raises(BusyError, match=r"`course grade` \(pid \d+\) is running"), \
+            exclusive(course, "feedback"):
+        pass
+    with exclusive(course, "feedback"):
+        pass
