@@ -470,9 +470,9 @@ def _verify(ledger: Ledger, anchor: str | None) -> VerifyResult:
     prev_seq, prev_hash, prev_line = 0, GENESIS, 0
     for number, e in chain:
         if e.seq > prev_seq + 1:
-            missing = f"{prev_seq + 1}" if e.seq == prev_seq + 2 else f"{prev_seq + 1} to {e.seq - 1}"
-            problems.append(LedgerProblem("deleted", f"event(s) {missing} are missing before this one",
-                                          line=number, seq=e.seq))
+            missing = (f"event {prev_seq + 1} is" if e.seq == prev_seq + 2
+                       else f"events {prev_seq + 1} to {e.seq - 1} are")
+            problems.append(LedgerProblem("deleted", f"{missing} missing before this one", line=number, seq=e.seq))
         elif e.prev_hash != prev_hash:
             if head is not None and prev_seq == head[0] and prev_hash == head[1]:
                 problems.append(LedgerProblem("inserted", f"does not continue the chain from event {prev_seq}, "
@@ -500,8 +500,8 @@ def _verify(ledger: Ledger, anchor: str | None) -> VerifyResult:
         count, head_hash = head
         recorded = {e.seq: e for _, e in chain}
         if count > last_seq:
-            missing = f"{count}" if count == last_seq + 1 else f"{last_seq + 1} to {count}"
-            problems.append(LedgerProblem("truncated", f"event(s) {missing} were removed from the end "
+            missing = f"event {count} was" if count == last_seq + 1 else f"events {last_seq + 1} to {count} were"
+            problems.append(LedgerProblem("truncated", f"{missing} removed from the end "
                                           f"({ledger.head_file.name} records {count})"))
         elif count in recorded and recorded[count].hash != head_hash:
             problems.append(LedgerProblem("edited", f"event {count} differs from the one {ledger.head_file.name} "

@@ -75,4 +75,4 @@ def test_report_ledger_and_certificate_commands(workspace_copy: Workspace, tmp_p
     events.write_text("".join(rows[:10] + rows[11:]), "utf-8")
     done = course("ledger", "verify", "--course-dir", str(workspace_copy.root), "--anchor", head)
     assert done.returncode == 1
-    assert f"deleted: line 11, event {victim + 1}: event(s) {victim} are missing" in " ".join(done.stderr.split())
+    assert f"deleted: line 11, event {victim + 1}: event {victim} is missing" in " ".join(done.stderr.split())
