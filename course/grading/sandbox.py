@@ -367,6 +367,9 @@ class _UidSlot:
                 continue
             slot = cls(BASE_UID + n, handle)
             slot.kill_all()  # leftovers of a grader that was killed
+            if any(_processes_of(slot.uid)):  # zombies not yet reaped still count against RLIMIT_NPROC
+                handle.close()
+                continue
             return slot
         raise SandboxUnavailable(f"all {UID_SLOTS} sandbox user ids are in use")
 
@@ -375,7 +378,7 @@ class _UidSlot:
         repeated while any is left (a fork bomb may fork while the first round goes)."""
         kill = shutil.which("kill") or "/bin/kill"
         for _ in range(20):
-            if not _tasks_of(self.uid):
+            if not _processes_of(self.uid)[0]:
                 return
             with contextlib.suppress(OSError, subprocess.SubprocessError):
                 subprocess.run([kill, "-KILL", "-1"], user=self.uid, group=self.uid, extra_groups=[],
@@ -384,9 +387,24 @@ class _UidSlot:
 
     def release(self) -> None:
         self.kill_all()
+        _remove_files_of(self.uid)
         with contextlib.suppress(OSError):
             fcntl.flock(self._handle, fcntl.LOCK_UN)
             self._handle.close()
+
+
+def _remove_files_of(uid: int) -> None:
+    """What a kernel without the sandbox left in the shared scratch folders (its uid is its own)."""
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_uid != uid:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path, ignore_errors=True)
+                    else:
+                        os.unlink(entry.path)
 
 
 # -- pids cgroup (extra, where one can be made) ---------------------------------------------------------
@@ -498,6 +516,27 @@ def _rlimits(limits: Limits, uid: int | None) -> dict[str, int]:
         nproc += _tasks_of(os.getuid())  # the grader's own processes count too: leave them room
     return {"RLIMIT_CPU": limits.cpu_seconds, "RLIMIT_AS": limits.memory_bytes, "RLIMIT_NPROC": nproc,
             "RLIMIT_FSIZE": limits.file_bytes, "RLIMIT_NOFILE": limits.open_files, "RLIMIT_CORE": 0}
+
+
+def _processes_of(uid: int) -> tuple[int, int]:
+    """(live, zombie) processes of ``uid``; zombies wait for their new parent to reap them."""
+    live = zombies = 0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                    state = handle.read().rsplit(b")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state in (b"Z", b"X"):
+                zombies += 1
+            else:
+                live += 1
+    return live, zombies
 
 
 def _tasks_of(uid: int) -> int:
@@ -613,16 +652,23 @@ class _KernelRun:
     monitor: Any = None
     lost: bool = False
 
-    def watch_folder(self, kill: Any) -> None:
-        """Stop the kernel when its folder holds more than ``folder_bytes`` (checked 4 times a second)."""
-        limit = self.settings.limits.folder_bytes
+    def watch(self, kill: Any) -> None:
+        """Stop the kernel, 4 times a second, when its folder holds more than ``folder_bytes`` or its
+        processes reached their limit (a fork bomb's copies of the kernel share its sockets, so a
+        kernel that hit the limit is never trusted to finish)."""
+        limits = self.settings.limits
         while not self.stop.wait(0.25):
-            used, entries = _folder_usage(self.workdir, limit)
-            if used > limit or entries > 100_000:
-                where = f", while running {_first_line(self.last_code)}" if self.last_code else ""
-                self.reason = f"stopped: the notebook wrote more than {limit // MiB} MB into its folder{where}"
-                kill()
-                return
+            used, entries = _folder_usage(self.workdir, limits.folder_bytes)
+            where = f" while running {_first_line(self.last_code)}" if self.last_code else ""
+            if used > limits.folder_bytes or entries > 100_000:
+                self.reason = (f"stopped: the notebook wrote more than {limits.folder_bytes // MiB} MB into its "
+                               f"folder{where}")
+            elif _process_limit_hit(self):
+                self.reason = f"the code started more processes than allowed ({limits.processes}: a fork bomb?){where}"
+            else:
+                continue
+            kill()
+            return
 
 
 def _folder_usage(folder: Path, limit: int) -> tuple[int, int]:
@@ -711,8 +757,8 @@ class SandboxKernelLauncher:
         except BaseException:
             self._cleanup(run)
             raise
-        threading.Thread(target=run.watch_folder, args=(functools.partial(self._kill_processes, km),),
-                         name="course-folder-quota", daemon=True).start()
+        threading.Thread(target=run.watch, args=(functools.partial(self._kill_processes, km),),
+                         name="course-kernel-watch", daemon=True).start()
         return km
 
     def kill(self, km: Any) -> None:
