@@ -19,7 +19,14 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from course.grading.coursedir import GradingError
-from course.grading.execute import ExecuteJob, ExecuteResult, describe_failure, discard_warm_kernels, execute_job
+from course.grading.execute import (
+    ExecuteJob,
+    ExecuteResult,
+    describe_failure,
+    discard_warm_kernels,
+    execute_job,
+    stop_all_kernels,
+)
 
 Done = Callable[[ExecuteResult], None]
 
@@ -44,7 +51,7 @@ def _worker_init(parent_pid: int) -> None:
     Finalize(None, discard_warm_kernels, exitpriority=100)
 
     def _on_term(_sig: int, _frame: Any) -> None:
-        discard_warm_kernels()
+        stop_all_kernels()
         os._exit(1)
 
     signal.signal(signal.SIGTERM, _on_term)
@@ -54,7 +61,7 @@ def _worker_init(parent_pid: int) -> None:
         while True:
             time.sleep(1.0)
             if os.getppid() != parent_pid:
-                discard_warm_kernels()
+                stop_all_kernels()
                 os._exit(1)
 
     threading.Thread(target=_watch_parent, name="watch-coordinator", daemon=True).start()

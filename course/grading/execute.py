@@ -212,6 +212,20 @@ def discard_warm_kernels() -> int:
     return len(items)
 
 
+#: Kernels running a notebook right now in this process, so a worker told to stop can stop them too.
+_active: dict[int, tuple[KernelLauncher, Any]] = {}
+
+
+def stop_all_kernels() -> None:
+    """Stop this process's running and pre-started kernels (a worker being terminated)."""
+    with _warm_lock:
+        active = list(_active.values())
+    for launcher, km in active:
+        with contextlib.suppress(Exception):
+            launcher.kill(km)
+    discard_warm_kernels()
+
+
 def _signature(job: ExecuteJob, kernel_name: str, extra: tuple[str, ...], env: Mapping[str, str]) -> tuple:
     return (job.launcher, kernel_name, extra, tuple(sorted(env.items())),
             repr(sorted((k, repr(v)) for k, v in job.config.get("KernelManager", {}).items())),
@@ -353,6 +367,8 @@ def _execute(job: ExecuteJob) -> tuple[bytes, bool]:
             _write_files(workdir, job)
             if job.prestart:
                 _prestart(launcher, signature, kernel_name, extra, env, ep, config)
+            with _warm_lock:
+                _active[threading.get_ident()] = (launcher, km)
             watchdog = threading.Timer(job.notebook_timeout, _expire, (launcher, km, fired))
             watchdog.daemon = True
             watchdog.start()
@@ -384,6 +400,8 @@ def _execute(job: ExecuteJob) -> tuple[bytes, bool]:
             raise ExecutionFailed(why) from exc
         raise
     finally:
+        with _warm_lock:
+            _active.pop(threading.get_ident(), None)
         if watchdog is not None:
             watchdog.cancel()
         if km is not None and launcher is not None:

@@ -189,7 +189,18 @@ def _normal(nb: dict) -> dict:
         cell.get("metadata", {}).pop("execution", None)
         if "was missing from the submission" in "".join(cell.get("source", "")):
             cell.pop("id", None)  # a cell nbgrader put back gets a random id in each run
+        merged: list[dict] = []
+        for output in cell.get("outputs", []):  # how print() text is split into messages is timing
+            if output.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream" \
+                    and merged[-1].get("name") == output.get("name"):
+                merged[-1]["text"] = "".join(merged[-1]["text"]) + "".join(output["text"])
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
         for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = "".join(output["text"])
             view = output.get("data", {}).get("application/vnd.jupyter.widget-view+json")
             if view:
                 view["model_id"] = "<widget>"
