@@ -1,0 +1,4 @@
+# Ends the kernel's own process.
+import os
+
+os._exit(0)
