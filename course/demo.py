@@ -1,7 +1,8 @@
 """``course demo``: the whole trainer cycle on synthetic learners, in a workspace under ``var/``.
 
 Creates the workspace, imports the synthetic roster, releases every module, makes one submission per
-learner and module (from a fixed seed, of varied quality), grades them, and prints the scores.
+learner and module (from a fixed seed, of varied quality), grades them, prints the scores, and
+ends with the compliance report (``course report``) in ``DIR/report/``.
 Running it again refreshes the same workspace.
 """
 
@@ -17,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from course._paths import data_dir, solutions_dir
+from course.compliance.report import build_report
 from course.compliance.roster import import_roster
 from course.grading import simulate, stock
 from course.grading.release import release
@@ -75,7 +77,14 @@ def run_demo(*, directory: Path | str = Path("var/demo"), learners: int = 20, co
             stock.autograde(workspace.root, assignment)
     console.print(f"[bold]5.[/] Graded {len(released.assignments)} module(s) x {len(students)} learners")
     console.print(_score_table(workspace, released.assignments))
+    with console.status("Writing the compliance report ..."):
+        report = build_report(workspace.root, workspace.root / "report")
+    s = report.summary
+    console.print(f"[bold]6.[/] Compliance report as of {report.as_of}: {s.certified} of {s.active} certified, "
+                  f"{s.overall['overdue']} overdue, {s.awaiting_trainer} module(s) awaiting a trainer; "
+                  f"{len(report.certificates)} certificate(s) in {report.out}")
     console.print(f"Workspace: {workspace.root}  (gradebook {workspace.db_url})")
+    console.print(f"Open the compliance dashboard: {(report.out / 'dashboard.html').as_uri()}")
     return workspace.root
 
 
