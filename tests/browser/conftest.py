@@ -9,6 +9,8 @@ nothing from the real home leaks in and nothing is written to it. Screenshots ar
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -67,6 +69,14 @@ class RunningLab:
                 return response.status, response.read()
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read()
+
+    def shut_down_kernels(self) -> None:
+        """End every kernel session on the server (cleanup between tests, so kernels do not pile up)."""
+        for session in json.loads(self.get("/api/sessions")[1] or b"[]"):
+            request = urllib.request.Request(f"{self.url}/api/sessions/{session['id']}", method="DELETE")
+            request.add_header("Authorization", f"token {self.token}")
+            with contextlib.suppress(urllib.error.HTTPError), urllib.request.urlopen(request, timeout=30):
+                pass
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text("utf-8", errors="replace").splitlines()[-lines:])

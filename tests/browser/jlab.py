@@ -4,6 +4,7 @@ Assignments list. Only what a person can see and press; no JupyterLab internals.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -11,8 +12,9 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-#: The one error a learner may see after running an unanswered exercise (course.answers.NotAnsweredError).
-NOT_ANSWERED = re.compile(r"^✏️ You have not answered `[A-Za-z_]\w*` yet: replace the \.\.\. with your answer\.$")
+#: The one error a learner may see after running an unanswered exercise: the one line (no traceback)
+#: that course.answers.NotAnsweredError shows, e.g. "✏️ You have not answered `x` yet: replace the ...".
+NOT_ANSWERED = re.compile(r"^✏️ [^\n]+$")
 #: What JupyterLab shows when a widget does not render, and the plain repr shown when no widget manager loads.
 WIDGET_FAILURES = ("Error displaying widget", "Loading widget...", "Failed to load model class",
                    "Model not found")
@@ -107,6 +109,15 @@ class Lab:
                .first).to_contain_text(parts[-1][:12])
         self.wait_kernel_idle()
         return panel
+
+    def close_tab(self) -> None:
+        """Close the document shown in the main area (the × on its tab), discarding unsaved changes."""
+        self.page.locator("#jp-main-dock-panel .lm-TabBar-tab.jp-mod-current .lm-TabBar-tabCloseIcon").click()
+        dialog = self.page.locator(".jp-Dialog")
+        with contextlib.suppress(AssertionError):
+            expect(dialog).to_be_visible(timeout=2_000)
+            dialog.get_by_role("button", name=re.compile("^(Discard|Don't Save|Close)")).first.click()
+        expect(self.page.locator(".jp-Dialog")).to_have_count(0)
 
     def notebook(self) -> Locator:
         """The notebook currently shown in the main area."""

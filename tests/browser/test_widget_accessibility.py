@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from playwright.sync_api import Locator, expect
 from course.policy import load_policies
 from course.practice import load_practice, options_for
 from course.workspace import Workspace
-from tests.browser.conftest import JOURNEY_MODULE, RunningLab, need
+from tests.browser.conftest import JOURNEY_MODULE, VIEWPORT, RunningLab, need
 from tests.browser.jlab import Lab, shot, widget_controls
 from tests.modules import MODULES
 
@@ -37,16 +38,22 @@ def _tab_to(lab: Lab, target: Locator, *, limit: int = 12) -> int:
     raise AssertionError(f"{target} not reached with {limit} Tab presses; focus is on {_focused(lab)}")
 
 
-@pytest.fixture
-def module_02(learner: Lab, learner_server: RunningLab, course_workspace: Workspace) -> Lab:
-    """Module 02's exercise open in the learner's lab with every cell run."""
+@pytest.fixture(scope="module")
+def module_02(browser, learner_server: RunningLab, course_workspace: Workspace) -> Iterator[Lab]:
+    """Module 02's exercise open in the learner's lab with every cell run, shared by this file's tests
+    (each leaves the widgets usable for the next)."""
     need(MODULE in MODULES, f"module {MODULE} is not in solutions/ yet")
     folder = learner_server.server.root_dir / "a11y" / MODULE
     shutil.copytree(course_workspace.root / "release" / MODULE, folder, dirs_exist_ok=True)
-    learner.open("a11y")
-    learner.open_from_file_browser("a11y", MODULE, f"{MODULE}.ipynb")
-    learner.run_every_cell()
-    return learner
+    context = browser.new_context(viewport=VIEWPORT)
+    lab = Lab(context.new_page(), learner_server.url, learner_server.token)
+    lab.page.set_default_timeout(30_000)
+    lab.open("a11y")
+    lab.open_from_file_browser("a11y", MODULE, f"{MODULE}.ipynb")
+    lab.run_every_cell()
+    yield lab
+    context.close()
+    learner_server.shut_down_kernels()
 
 
 def test_every_widget_control_has_a_name(module_02: Lab, artifacts: Path) -> None:
@@ -67,7 +74,8 @@ def test_every_widget_control_has_a_name(module_02: Lab, artifacts: Path) -> Non
 
 def test_practice_works_from_the_keyboard(module_02: Lab, artifacts: Path) -> None:
     """Tab reaches the options, Space picks one, Tab reaches "Check my answer" and Enter presses it:
-    a wrong pick says "✘ Not yet", the right one "✔ Correct", in a status region screen readers read."""
+    a wrong pick says "✘ Not yet", the right one "✔ Correct", in a status region screen readers read;
+    Next and Previous situation work from the keyboard too."""
     lab = module_02
     policies = load_policies()
     item = load_practice(MODULE, policies=policies).items[0]
@@ -95,6 +103,10 @@ def test_practice_works_from_the_keyboard(module_02: Lab, artifacts: Path) -> No
     _tab_to(lab, widget.get_by_role("button", name="Next situation"))
     lab.page.keyboard.press("Enter")
     expect(position).to_have_text(re.compile(r"^Situation 2 of"))
+    lab.page.keyboard.press("Shift+Tab")
+    expect(widget.get_by_role("button", name="Previous situation")).to_be_focused()
+    lab.page.keyboard.press("Enter")
+    expect(position).to_have_text(re.compile(r"^Situation 1 of"))
 
 
 def test_privacy_panel_works_from_the_keyboard(module_02: Lab, artifacts: Path) -> None:
