@@ -265,7 +265,9 @@ def problems(cells: list[CellState]) -> list[str]:
         found.append(f"{len(not_run)} code cell(s) did not run, from cell {not_run[0].index} on "
                      f"(prompts {sorted({c.prompt for c in not_run})}); the last cell that ran is "
                      f"{max((c.index for c in cells if c.ran), default=None)}; cells with a 'not answered' "
-                     f"message: {friendly}")
+                     f"message: {friendly}"
+                     + ("; JupyterLab stops Run All after a cell that raises, unless that cell is tagged "
+                        "'raises-exception'" if friendly and max(friendly) < not_run[0].index else ""))
     return found
 
 
