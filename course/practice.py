@@ -105,6 +105,6 @@ def evaluate(item: PracticeItem, choice: str | None, *, default_hint: str = Prac
     if choice is None:
         return Feedback(False, "Pick one of the options first, then press Check.")
     if choice == item.answer:
-        return Feedback(True, f"Right. {item.explanation}")
+        return Feedback(True, item.explanation)
     hint = item.hints.get(choice, default_hint)
-    return Feedback(False, f"Not quite. {hint}")
+    return Feedback(False, hint)

@@ -46,12 +46,31 @@ class TidyAnswerCells(NbGraderPreprocessor):
         return cell, resources
 
 
+class TagTestCellsRaisesException(NbGraderPreprocessor):
+    """Tag autograded test cells ``raises-exception``, so JupyterLab's Run All Cells goes on past them.
+
+    An unanswered question's test cell raises NotAnsweredError by design; without the tag JupyterLab
+    sends its cells with ``stop_on_error`` and the kernel skips every cell after the first unanswered
+    question, widgets included. Tags are not part of nbgrader's checksums and autograde ignores them.
+    """
+
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, cell_index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
+        if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
+            tags = cell.metadata.setdefault("tags", [])
+            if "raises-exception" not in tags:
+                tags.append("raises-exception")
+        return cell, resources
+
+
 #: nbgrader's own list for generate_assignment, with TidyAnswerCells right after ClearSolutions
 #: (it must run before the checksums are computed and the cells saved to the gradebook).
 GENERATE_PREPROCESSORS = [
     IncludeHeaderFooter,
     InstantiateTests,
     LockCells,
+    TagTestCellsRaisesException,
     ClearSolutions,
     TidyAnswerCells,
     ClearOutput,
