@@ -9,6 +9,10 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
+# An emoji font, so the ✔ ✘ ⛔ symbols in widgets render in browser screenshots.
+if command -v dpkg >/dev/null 2>&1 && ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then
+  missing+=(fonts-noto-color-emoji)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
