@@ -46,10 +46,12 @@ Data that ``course report`` reads from other writers' events (other keys are kep
 
 * ``released``: ``assignment``; optional ``released_on`` (YYYY-MM-DD, default: the event's date).
   Due dates in days count from a module's release at the earliest.
-* ``graded``: ``student``, ``assignment``, ``submitted_at`` (ISO time of the submission, UTC),
-  ``score`` (after late penalty), ``max_score``, ``needs_manual_grade``; optional ``flags`` (list of
-  integrity flags, e.g. ``["deleted_test_cell"]``). A regrade is a new ``graded`` event for the same
-  ``submitted_at``; the newest one counts. The gradebook's current record always wins over events.
+* ``graded``: ``employee_id`` (or ``student``), ``assignment``, ``score``, ``max_score``, optional
+  ``late_penalty`` (``score`` is then before it), ``needs_manual_grading`` (or ``needs_manual_grade``),
+  ``integrity_flags`` (a list, or one string joined with ``"; "``; also read as ``flags``), and the
+  submission time as ``submitted_at`` or through ``sha256`` from the ``submitted`` event with the same
+  ``sha256``. A regrade is a new ``graded`` event for the same submission; the newest one counts. The
+  gradebook's current record always wins over events.
 """
 
 from __future__ import annotations

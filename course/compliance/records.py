@@ -7,7 +7,10 @@ the first source listed wins):
 2. ``DIR/submitted/`` when it holds a newer submission than the gradebook (pending: not graded yet);
 3. the ledger: ``graded`` events from the grading pipeline and ``passed`` events from earlier
    reports, so a pass is not forgotten when a learner resubmits and the gradebook keeps only the
-   newest attempt. ``graded`` events may carry integrity ``flags``; they are shown, never scored.
+   newest attempt. ``graded`` events may carry integrity flags; they are shown, never scored. Both
+   spellings the pipeline uses are read: ``flags``/``integrity_flags``,
+   ``needs_manual_grade``/``needs_manual_grading``, a net ``score`` or ``score`` and ``late_penalty``,
+   and a ``submitted_at`` of its own or of the ``submitted`` event with the same ``sha256``.
 
 Release dates come from the ledger's ``released`` events (``released_on`` in the data, else the
 event's date); a module that is in the gradebook but has no such event counts as released at the
@@ -61,6 +64,15 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _flags(value: Any) -> tuple[str, ...]:
+    """Integrity flags as a list, or as one string joined with '; ' (both are written by grading)."""
+    if isinstance(value, list):
+        return tuple(str(f) for f in value if str(f).strip())
+    if isinstance(value, str):
+        return tuple(f.strip() for f in value.split(";") if f.strip())
+    return ()
+
+
 def transition_key(kind: str, data: dict[str, Any]) -> tuple[str, ...] | None:
     """What makes a report-written event unique, so a second report does not record it again."""
     student = data.get("employee_id") or data.get("student")
@@ -89,6 +101,7 @@ def collect(root: Path | str, db_url: str, policies: PolicySet, *, as_of: date,
     from_ledger: list[tuple[tuple[str, str], Attempt]] = []
     recorded: set[tuple[str, ...]] = set()
     certificates: dict[tuple[str, str], dict[str, Any]] = {}
+    submitted_at: dict[str, Any] = {}  # content sha256 -> submission time, from `submitted` events
 
     for event in ledger_events:
         data = event.data
@@ -103,22 +116,26 @@ def collect(root: Path | str, db_url: str, policies: PolicySet, *, as_of: date,
             recorded.add(key)
         if event.kind == "certified" and isinstance(data.get("code"), str):
             certificates[(str(data.get("employee_id")), str(data.get("certified_on")))] = data
+        if event.kind == "submitted" and isinstance(data.get("sha256"), str):
+            submitted_at[data["sha256"]] = data.get("submitted_at") or data.get("timestamp")
         if event.kind not in ("graded", "passed"):
             continue
         student = data.get("student") or data.get("employee_id")
         module = data.get("assignment") or data.get("module")
         if not isinstance(student, str) or not isinstance(module, str):
             continue
-        flags = data.get("flags")
-        if isinstance(flags, list):
-            extra_flags[(student, module)].update(str(f) for f in flags)
+        flags = _flags(data.get("flags", data.get("integrity_flags")))
+        extra_flags[(student, module)].update(flags)
         score, max_score = _number(data.get("score")), _number(data.get("max_score"))
-        when = _parse_time(data.get("submitted_at") or data.get("timestamp"))
+        if score is not None and _number(data.get("late_penalty")):
+            score = max(0.0, score - (_number(data.get("late_penalty")) or 0.0))
+        when = _parse_time(data.get("submitted_at") or data.get("timestamp")
+                           or submitted_at.get(str(data.get("sha256"))))
         if score is None or max_score is None or when is None:
             continue
-        manual = bool(data.get("needs_manual_grade", False)) if event.kind == "graded" else False
-        from_ledger.append(((student, module), Attempt(when, score, max_score, manual,
-                                                       tuple(flags) if isinstance(flags, list) else ())))
+        manual = (bool(data.get("needs_manual_grade", data.get("needs_manual_grading", False)))
+                  if event.kind == "graded" else False)
+        from_ledger.append(((student, module), Attempt(when, score, max_score, manual, flags)))
 
     for sub in gb.submissions:
         key = (sub.student_id, sub.assignment)
