@@ -106,6 +106,13 @@ def test_settings_travel_to_workers_and_bad_ones_are_refused() -> None:
         sandbox.Settings.from_config({sandbox.SECTION: {"limits": {"cpu_secs": 1}}})
     with pytest.raises(ValueError, match="auto, require or off"):
         sandbox.Settings.from_config({sandbox.SECTION: {"sandbox": "maybe"}})
+    from traitlets.config import Config
+
+    c = Config()  # as a course's nbgrader_config.py sets them
+    c.SandboxKernelLauncher.sandbox = "off"
+    c.SandboxKernelLauncher.limits = {"memory_bytes": 4 * 2**30}
+    assert sandbox.Settings.from_config(c) == sandbox.Settings(sandbox="off",
+                                                               limits=sandbox.Limits(memory_bytes=4 * 2**30))
 
 
 PROBE = """\
