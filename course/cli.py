@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -68,6 +70,16 @@ def release(
     console.print(f"{len(result.assignments)} assignment(s) released to {result.release_dir}; leak check passed.")
 
 
+@contextmanager
+def _interruptible(what: str) -> Iterator[None]:
+    """Ctrl-C during a long command: say what was kept (typer would exit 130 without a word)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(f"interrupted; {what}", highlight=False)
+        raise typer.Exit(130) from None
+
+
 AnyCourseDir = Annotated[Path, typer.Option("--course-dir", help="The course: a trainer workspace or any nbgrader "
                                             "course directory (one with its own nbgrader_config.py).")]
 DbUrl = Annotated[str | None, typer.Option("--db", help="Gradebook SQLAlchemy URL (default: the course's "
@@ -89,7 +101,8 @@ def collect(
     from course.grading.collect import NEW, REJECTED, UNCHANGED, UPDATED
     from course.grading.collect import collect as do_collect
 
-    result = do_collect(course_dir, assignment, zip_path=zip_file, from_dir=from_dir, db_url=db)
+    with _interruptible("every submission collected so far is complete; nothing half-copied was kept"):
+        result = do_collect(course_dir, assignment, zip_path=zip_file, from_dir=from_dir, db_url=db)
     for item in result.items:
         if item.status == REJECTED:
             err.print(f"[red]✘[/] {item.student} / {item.assignment}: not collected: {item.reason}", highlight=False)
@@ -138,8 +151,9 @@ def grade(
                   "the resource limits only: it can read what its user can read and use the network. "
                   "See `course doctor`; --require-sandbox refuses to grade like this.", highlight=False,
                   soft_wrap=True)
-    result = do_grade(course_dir, assignments or None, jobs=jobs, scheduler=scheduler, force=force,
-                      timeout=timeout, db_url=db, reporter=RichReporter(console), sandbox=mode)
+    with _interruptible("every submission graded so far is recorded; run `course grade` again to grade the rest"):
+        result = do_grade(course_dir, assignments or None, jobs=jobs, scheduler=scheduler, force=force,
+                          timeout=timeout, db_url=db, reporter=RichReporter(console), sandbox=mode)
     raise typer.Exit(1 if result.not_gradable else 0)
 
 
@@ -178,7 +192,7 @@ def feedback(
     from course.grading.feedback import FAILED, UNCHANGED, WRITTEN
     from course.grading.feedback import feedback as do_feedback
 
-    with console.status("Writing feedback ..."):
+    with _interruptible("every page written so far is complete"), console.status("Writing feedback ..."):
         result = do_feedback(course_dir, assignments or None, force=force, db_url=db)
     for item in result.items:
         if item.status == FAILED:

@@ -162,25 +162,39 @@ class BusyError(GradingError):
     """Another grading command is already working in this course directory."""
 
 
+#: Lock files this process holds (POSIX locks do not conflict within one process, so check here).
+_held: set[str] = set()
+
+
 @contextmanager
 def exclusive(course: Course, what: str) -> Iterator[None]:
-    """Hold the course directory's grading lock (one ``course grade``/``collect``/``feedback`` at a time)."""
+    """Hold the course directory's grading lock (one ``course grade``/``collect``/``feedback`` at a time).
+
+    A POSIX record lock (``lockf``), not ``flock``: it belongs to this process only, so worker
+    processes forked while it is held do not keep it alive after this process is killed.
+    """
     course.state_dir.mkdir(parents=True, exist_ok=True)
     lock_path = course.state_dir / "grading.lock"
+    key = str(lock_path.resolve())
     with open(lock_path, "a+") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            if key in _held:
+                raise BlockingIOError
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise BusyError(f"{course.root} is busy: {holder} is running; try again when it has finished") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"`course {what}` (pid {os.getpid()})")
-        handle.flush()
+        _held.add(key)
         try:
-            yield
-        finally:
             handle.seek(0)
             handle.truncate()
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.write(f"`course {what}` (pid {os.getpid()})")
+            handle.flush()
+            yield
+        finally:
+            _held.discard(key)
+            handle.seek(0)
+            handle.truncate()
+            handle.flush()
+            fcntl.lockf(handle, fcntl.LOCK_UN)

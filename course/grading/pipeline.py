@@ -9,6 +9,7 @@ flat for thousands of submissions and an interruption costs at most those few.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import queue
@@ -190,6 +191,8 @@ def grade(
                 report.status_file = write_status_file(course.root, state.all())
         finally:
             shutil.rmtree(staging_root.parent, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                staging_root.parent.parent.rmdir()  # .course/staging, when no other run left anything
     report.seconds = time.perf_counter() - started
     if reporter:
         reporter.finish(report)
