@@ -1,8 +1,9 @@
 """``course demo``: the whole trainer cycle on synthetic learners, in a workspace under ``var/``.
 
 Creates the workspace, imports the synthetic roster, releases every module, makes one submission per
-learner and module (from a fixed seed, of varied quality), grades them, prints the scores, and
-ends with the compliance report (``course report``) in ``DIR/report/``.
+learner and module (from a fixed seed, of varied quality), grades them with ``course grade``, plays a
+trainer who marks most written answers (as formgrader would), prints the scores, and ends with the
+compliance report (``course report``) in ``DIR/report/``.
 Running it again refreshes the same workspace.
 """
 
@@ -20,7 +21,9 @@ from rich.table import Table
 from course._paths import data_dir, solutions_dir
 from course.compliance.report import build_report
 from course.compliance.roster import import_roster
-from course.grading import simulate, stock
+from course.grading import simulate
+from course.grading.pipeline import grade
+from course.grading.progress import RichReporter
 from course.grading.release import release
 from course.workspace import Workspace
 
@@ -42,8 +45,9 @@ def make_submissions(workspace: Workspace, assignment: str, students: list[str],
     released_dir = workspace.root / "release" / assignment
     now = datetime.now(UTC)
     for index, student in enumerate(students):
+        # Each learner has a steady level (some pass everything, some struggle); answers vary by module.
+        skill = random.Random(f"{seed}-{student}").choice([0.99, 0.97, 0.93, 0.85, 0.7, 0.5])
         rng = random.Random(f"{seed}-{assignment}-{student}")
-        skill = rng.choice([0.95, 0.9, 0.8, 0.7, 0.5, 0.3])  # chance of a right answer
         target = workspace.root / "submitted" / student / assignment
         target.mkdir(parents=True, exist_ok=True)
         for released_path in sorted(released_dir.glob("*.ipynb")):
@@ -72,15 +76,17 @@ def run_demo(*, directory: Path | str = Path("var/demo"), learners: int = 20, co
     for assignment in released.assignments:
         make_submissions(workspace, assignment, students)
     console.print(f"[bold]4.[/] Submissions: {len(students)} per module, varied quality (seed {SEED})")
-    for assignment in released.assignments:
-        with console.status(f"Grading {assignment} with nbgrader autograde ..."):
-            stock.autograde(workspace.root, assignment)
-    console.print(f"[bold]5.[/] Graded {len(released.assignments)} module(s) x {len(students)} learners")
+    graded = grade(workspace.root, released.assignments, reporter=RichReporter(console))
+    where = "in the bubblewrap sandbox" if graded.isolation and graded.isolation.sandboxed else "with resource limits"
+    console.print(f"[bold]5.[/] Graded {len(released.assignments)} module(s) x {len(students)} learners "
+                  f"in {graded.seconds:.0f} s, {where}")
+    marked, waiting = mark_written_answers(workspace)
+    console.print(f"[bold]6.[/] A trainer marked {marked} written answer(s); {waiting} still wait in formgrader")
     console.print(_score_table(workspace, released.assignments))
     with console.status("Writing the compliance report ..."):
         report = build_report(workspace.root, workspace.root / "report")
     s = report.summary
-    console.print(f"[bold]6.[/] Compliance report as of {report.as_of}: {s.certified} of {s.active} certified, "
+    console.print(f"[bold]7.[/] Compliance report as of {report.as_of}: {s.certified} of {s.active} certified, "
                   f"{s.overall['overdue']} overdue, {s.awaiting_trainer} module(s) awaiting a trainer; "
                   f"{len(report.certificates)} certificate(s) in {report.out}")
     console.print(f"Workspace: {workspace.root}  (gradebook {workspace.db_url})")
@@ -88,19 +94,45 @@ def run_demo(*, directory: Path | str = Path("var/demo"), learners: int = 20, co
     return workspace.root
 
 
+def mark_written_answers(workspace: Workspace, *, seed: int = SEED, share: float = 0.85) -> tuple[int, int]:
+    """Play the trainer: give most written answers a manual score, as formgrader does; the rest wait.
+
+    Returns (marked, still waiting). Scores come from a fixed seed, mostly good marks.
+    """
+    marked = waiting = 0
+    with workspace.gradebook() as gb:
+        for assignment in gb.assignments:
+            for submission in gb.assignment_submissions(assignment.name):
+                rng = random.Random(f"{seed}-manual-{assignment.name}-{submission.student.id}")
+                for notebook in submission.notebooks:
+                    for g in notebook.grades:
+                        if not g.needs_manual_grade:
+                            continue
+                        if rng.random() < share:
+                            g.manual_score = float(rng.choice([g.max_score, g.max_score, g.max_score - 1]))
+                            g.needs_manual_grade = False
+                            marked += 1
+                        else:
+                            waiting += 1
+        gb.db.commit()
+    return marked, waiting
+
+
 def _score_table(workspace: Workspace, assignments: list[str]) -> Table:
-    table = Table(title="Scores (autograded part; written answers await a trainer)")
+    table = Table(title="Scores (autograded and written; * = a written answer awaits a trainer)",
+                  caption="Modules: " + ", ".join(assignments))
     table.add_column("learner")
     table.add_column("name")
     for assignment in assignments:
-        table.add_column(assignment, justify="right")
+        table.add_column(assignment[:2], justify="right")  # the module number; the caption names them
     with workspace.gradebook() as gb:
         for student in sorted(gb.students, key=lambda s: s.id):
             cells = []
             for assignment in assignments:
                 try:
                     sub = gb.find_submission(assignment, student.id)
-                    cells.append(f"{sub.code_score:g} / {sub.max_code_score:g}")
+                    waiting = "*" if sub.needs_manual_grade else ""
+                    cells.append(f"{sub.score:g}/{sub.max_score:g}{waiting}")
                 except Exception:  # MissingEntry: no submission for this module
                     cells.append("-")
             table.add_row(student.id, f"{student.first_name} {student.last_name}", *cells)

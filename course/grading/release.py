@@ -9,6 +9,7 @@ committed and what ``make lab`` opens). With a trainer workspace, the solutions 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import shutil
@@ -150,7 +151,19 @@ def release(
                 shutil.rmtree(backup)
         result.assignments.append(name)
         result.notebooks.extend(sorted(final.glob("*.ipynb")))
+        if course_dir is not None:
+            _log_release(root, name, sorted(final.glob("*.ipynb")))
     return result
+
+
+def _log_release(root: Path, assignment: str, notebooks: list[Path]) -> None:
+    """A ``released`` event in the workspace's ledger: compliance dates due dates from the first one."""
+    from course.compliance.ledger import Ledger
+
+    Ledger.for_workspace(root).append(
+        "released", assignment=assignment,
+        notebooks={p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in notebooks},
+    )
 
 
 def _workspace_db_url(root: Path) -> str:
