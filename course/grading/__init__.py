@@ -1,41 +1,46 @@
 """The trainer's side of nbgrader: release, collect, grade, feedback.
 
 Works on any nbgrader course directory; this course's own settings are in :mod:`course.grading.nbconfig`.
-
-The grading pipeline (``collect``, ``grade``, ``feedback`` and the execute step's seam) is imported
-on first use, so ``import course.grading`` stays as light as the release needs.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+# ``collect`` and ``feedback`` are both a module and the function it exports: importing the
+# functions here (after their modules) keeps ``course.grading.collect`` the function.
+from course.grading.collect import CollectError, CollectReport, collect
+from course.grading.coursedir import GradingError, open_course
+from course.grading.execute import (
+    ExecuteJob,
+    ExecuteResult,
+    KernelLauncher,
+    KernelRequest,
+    LocalKernelLauncher,
+    execute_job,
+)
+from course.grading.feedback import FeedbackReport, feedback
+from course.grading.pipeline import GradeReport, grade
 from course.grading.release import LeakError, ReleaseResult, check_no_leaks, release
+from course.grading.state import SubmissionState
 
-_LAZY = {
-    "collect": "course.grading.collect",
-    "CollectReport": "course.grading.collect",
-    "CollectError": "course.grading.collect",
-    "grade": "course.grading.pipeline",
-    "GradeReport": "course.grading.pipeline",
-    "feedback": "course.grading.feedback",
-    "FeedbackReport": "course.grading.feedback",
-    "GradingError": "course.grading.coursedir",
-    "open_course": "course.grading.coursedir",
-    "SubmissionState": "course.grading.state",
-    "ExecuteJob": "course.grading.execute",
-    "ExecuteResult": "course.grading.execute",
-    "execute_job": "course.grading.execute",
-    "KernelLauncher": "course.grading.execute",
-    "KernelRequest": "course.grading.execute",
-    "LocalKernelLauncher": "course.grading.execute",
-}
-
-__all__ = ["LeakError", "ReleaseResult", "check_no_leaks", "release", *_LAZY]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'course.grading' has no attribute {name!r}")
+__all__ = [
+    "CollectError",
+    "CollectReport",
+    "ExecuteJob",
+    "ExecuteResult",
+    "FeedbackReport",
+    "GradeReport",
+    "GradingError",
+    "KernelLauncher",
+    "KernelRequest",
+    "LeakError",
+    "LocalKernelLauncher",
+    "ReleaseResult",
+    "SubmissionState",
+    "check_no_leaks",
+    "collect",
+    "execute_job",
+    "feedback",
+    "grade",
+    "open_course",
+    "release",
+]
