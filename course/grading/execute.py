@@ -60,8 +60,8 @@ class KernelLauncher(Protocol):
     """How a kernel is started and stopped. The default runs ``jupyter_client`` as nbgrader does;
     a sandboxed launcher can wrap the kernel command (bubblewrap, resource limits, IPC transport).
 
-    A launcher may also have ``explain(km) -> str | None``: why its kernel stopped (a limit it
-    enforced), used as the reason when execution fails."""
+    A launcher may also have ``explain(km) -> str | None``: why its kernel stopped or cannot be
+    trusted (a limit it enforced), asked when execution fails and when it ends; a reason fails it."""
 
     async def start(self, request: KernelRequest) -> Any:
         """Start a kernel in ``request.workdir`` and return its (async) kernel manager."""
@@ -391,11 +391,16 @@ def _execute(job: ExecuteJob) -> tuple[bytes, bool]:
                 nbformat.validate(nb, relax_add_props=True)
         if optimistic:
             nbformat.validate(nb, relax_add_props=True)
+        # a run that finished can still be one not to trust (it hit a limit the launcher enforces)
+        why = _explain(launcher, km)
+        if why:
+            raise ExecutionFailed(why)
+    except ExecutionFailed:
+        raise
     except Exception as exc:
         if fired.is_set():
             raise NotebookTimeout() from None
-        explain = getattr(launcher, "explain", None) if km is not None else None
-        why = explain(km) if callable(explain) else None
+        why = _explain(launcher, km)
         if why:
             raise ExecutionFailed(why) from exc
         raise
@@ -418,6 +423,11 @@ def _request(kernel_name: str, workdir: Path, extra: tuple[str, ...], env: Mappi
              config: Any) -> KernelRequest:
     return KernelRequest(kernel_name=kernel_name, workdir=workdir, extra_arguments=extra, env=env,
                          config=config, manager_class=ep.kernel_manager_class)
+
+
+def _explain(launcher: Any, km: Any) -> str | None:
+    explain = getattr(launcher, "explain", None) if km is not None else None
+    return explain(km) if callable(explain) else None
 
 
 def _prestart(launcher: KernelLauncher, signature: tuple, kernel_name: str, extra: tuple[str, ...],

@@ -6,7 +6,7 @@ grade`` uses. Every kernel it starts runs a learner's code, so it is treated as 
 * **Resource limits, always** (set by a tiny wrapper, :func:`_confine`, just before the kernel's
   command is executed): CPU seconds, address space, processes, file size, open files, no core
   dumps; a disk quota on its folder, watched from outside; at most ``output_bytes`` of output kept
-  and no single message over ``message_bytes`` read from it (:class:`_CappedIOPubChannel`). The
+  and no single message over ``message_bytes`` read from it (:func:`_capped_channel`). The
   per-cell timeout and the whole-notebook wall clock are the execute step's own.
 * **Own user id**: when the grader runs as root, each kernel runs under a user id of its own, taken
   from a pool (:data:`BASE_UID`...) under a lock and cleared of leftovers before use. That is what
@@ -276,6 +276,10 @@ def isolation(settings: Settings = Settings()) -> Isolation:
         reason = "bwrap (bubblewrap) is not installed; `make system-deps` or `apt-get install bubblewrap` installs it"
     else:
         ok, why = _probe(settings, sandboxed=True, uid=uid_ok)
+        if not ok and uid_ok and _probe(settings, sandboxed=True, uid=False)[0]:
+            # e.g. user namespaces closed to users other than root: bubblewrap started by root still works
+            ok, uid_ok = True, False
+            uid_why = f"bubblewrap cannot be started by another user id here ({why}); inside the sandbox it is nobody"
         if ok:
             level, reason = SANDBOX, ("bubblewrap works here: kernels get no network, a read-only system "
                                       "and only their own folder")
@@ -286,6 +290,8 @@ def isolation(settings: Settings = Settings()) -> Isolation:
         processes = "RLIMIT_NPROC on the kernel's own user id"
     else:
         user = f"the grader's own user ({'root' if _running_as_root() else os.getuid()}): {uid_why}"
+        if level == SANDBOX and _running_as_root():
+            user = f"nobody (65534) inside the sandbox, root outside it: {uid_why}"
         processes = ("not limited by RLIMIT_NPROC (root is exempt)" if _running_as_root()
                      else "RLIMIT_NPROC counted on the grader's user id (approximate)")
     cgroup = _pids_cgroup_root()
@@ -323,7 +329,8 @@ def _probe(settings: Settings, *, sandboxed: bool, uid: bool) -> tuple[bool, str
     try:
         env = _kernel_env({}, folder)
         command = [sys.executable, "-c", code]
-        argv = _bwrap_argv(settings.limits, folder, None, env, command) if sandboxed else command
+        argv = (_bwrap_argv(settings.limits, folder, None, env, command, as_root=slot is None and _running_as_root())
+                if sandboxed else command)
         spec = _spec(settings.limits, argv, env, slot, writable=[folder], chown=[str(folder)], cgroup=None)
         proc = subprocess.run(_wrapper_cmd(spec), capture_output=True, text=True, timeout=60,
                               stdin=subprocess.DEVNULL, cwd=folder)
@@ -429,10 +436,22 @@ def _pids_cgroup_root() -> Path | None:
             ok = (probe / "pids.max").exists()
             probe.rmdir()
             if ok:
+                _remove_stale_cgroups(root)
                 return root
         except OSError:
             continue
     return None
+
+
+def _remove_stale_cgroups(root: Path) -> None:
+    """Cgroups left by workers that were killed (their creator's pid is in the name)."""
+    for path in root.glob("k-*-*"):
+        try:
+            os.kill(int(path.name.split("-")[1]), 0)
+        except ProcessLookupError:
+            _remove_cgroup(path)
+        except (ValueError, OSError):
+            continue
 
 
 def _make_cgroup(limit: int) -> Path | None:
@@ -483,11 +502,13 @@ def _kernel_env(job_env: Mapping[str, str], workdir: Path) -> dict[str, str]:
 
 
 def _bwrap_argv(limits: Limits, workdir: Path, ipcdir: Path | None, env: Mapping[str, str],
-                command: list[str]) -> list[str]:
+                command: list[str], *, as_root: bool = False) -> list[str]:
     """The bubblewrap command line around ``command``."""
     bwrap = _bwrap_path() or "bwrap"
     args = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv",
             "--hostname", "sandbox"]
+    if as_root:  # started by root without a uid of its own: at least not root inside
+        args += ["--uid", "65534", "--gid", "65534"]
     if "--disable-userns" in _bwrap_help():
         args.append("--disable-userns")
     for key, value in env.items():
@@ -511,7 +532,9 @@ def _bwrap_argv(limits: Limits, workdir: Path, ipcdir: Path | None, env: Mapping
 
 
 def _rlimits(limits: Limits, uid: int | None) -> dict[str, int]:
-    nproc = limits.processes
+    # headroom over `processes`, so that a pids cgroup (limited to exactly that) fails first and
+    # records it in pids.events; the watcher also stops a kernel at `processes` tasks of its uid
+    nproc = limits.processes + 16
     if uid is None and not _running_as_root():
         nproc += _tasks_of(os.getuid())  # the grader's own processes count too: leave them room
     return {"RLIMIT_CPU": limits.cpu_seconds, "RLIMIT_AS": limits.memory_bytes, "RLIMIT_NPROC": nproc,
@@ -651,6 +674,7 @@ class _KernelRun:
     kept: set[tuple[str, str]] = field(default_factory=set)
     monitor: Any = None
     lost: bool = False
+    limit_hit: bool = False
 
     def watch(self, kill: Any) -> None:
         """Stop the kernel, 4 times a second, when its folder holds more than ``folder_bytes`` or its
@@ -849,7 +873,8 @@ def _sandboxed(base: type) -> type:
             self.kernel_spec.interrupt_mode = "message"
             run = self.course_run
             if run.sandboxed:
-                cmd = _bwrap_argv(run.settings.limits, run.workdir, run.ipcdir, self.course_env, cmd)
+                cmd = _bwrap_argv(run.settings.limits, run.workdir, run.ipcdir, self.course_env, cmd,
+                                  as_root=run.slot is None and _running_as_root())
             spec = _spec(run.settings.limits, cmd, self.course_env, run.slot, writable=[run.workdir, run.ipcdir],
                          chown=[str(run.workdir), str(run.ipcdir), self.connection_file], cgroup=run.cgroup)
             return _wrapper_cmd(spec)
@@ -961,16 +986,17 @@ def _lost_output(run: _KernelRun) -> bool:
 
 
 def _process_limit_hit(run: _KernelRun) -> bool:
-    """True when the kernel's processes reached their limit (a fork bomb)."""
+    """True once the kernel's processes reached their limit (a fork bomb): the pids cgroup recorded
+    a refused fork, or its uid had that many tasks at one of the watcher's looks."""
     if run.cgroup is not None:
         with contextlib.suppress(OSError, ValueError, IndexError):
             for line in (run.cgroup / "pids.events").read_text().splitlines():
                 name, _, value = line.partition(" ")
                 if name == "max" and int(value) > 0:
-                    return True
-    if run.slot is not None:
-        return _tasks_of(run.slot.uid) >= run.settings.limits.processes - 2
-    return False
+                    run.limit_hit = True
+    if run.slot is not None and _tasks_of(run.slot.uid) >= run.settings.limits.processes:
+        run.limit_hit = True
+    return run.limit_hit
 
 
 def _main(argv: list[str]) -> int:

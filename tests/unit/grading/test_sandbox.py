@@ -57,18 +57,17 @@ def _outputs(result: ExecuteResult) -> list[str]:
     return ["".join(str(o.get("text", "")) + str(o.get("ename", "")) for o in c.outputs) for c in nb.cells]
 
 
-def _live_sandbox_processes() -> list[int]:
-    """Processes of the sandbox uids still running (zombies, already dead, are left to init to reap)."""
+def _live_named(name: str) -> list[int]:
+    """Running processes called ``name`` (zombies, already dead, are left to init to reap)."""
     out = []
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                uid = entry.stat().st_uid
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == name:
                 state = (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if sandbox.BASE_UID <= uid < sandbox.BASE_UID + sandbox.UID_SLOTS and state not in (b"Z", b"X"):
-                out.append(int(entry.name))
+                if state not in (b"Z", b"X"):
+                    out.append(int(entry.name))
+        except (OSError, IndexError):
+            continue
     return out
 
 
@@ -158,9 +157,22 @@ def test_a_sandboxed_kernel_sees_only_its_folder(monkeypatch: pytest.MonkeyPatch
     assert set(facts["repo"]) <= {"course", "data", ".venv"} and "course" in facts["repo"]
     assert (facts["etc"], facts["usr"], facts["own"]) == (False, False, True)
     limits = sandbox.Limits()
-    assert facts["limits"] == [limits.cpu_seconds, limits.memory_bytes, limits.processes, limits.file_bytes,
-                               limits.open_files]
+    nproc = sandbox._rlimits(limits, sandbox.BASE_UID)["RLIMIT_NPROC"]  # the cgroup/watcher stop it at `processes`
+    assert facts["limits"] == [limits.cpu_seconds, limits.memory_bytes, nproc, limits.file_bytes, limits.open_files]
     assert not (REPO / "solutions" / "own-file").exists()
+
+
+def test_sandbox_without_own_uids_runs_kernels_as_nobody(listener: socket.socket) -> None:
+    """With dedicated uids off (or user namespaces closed to other users), bubblewrap is started by the
+    grader itself and the kernel is nobody inside, still without network or solutions/."""
+    require("bwrap", "the sandbox is bubblewrap")
+    settings, level = sandbox.resolve(sandbox.Settings(sandbox="require", dedicated_uids=False))
+    assert level.sandboxed and not settings.dedicated_uids
+    probe = PROBE.replace("REPO", repr(str(REPO))).replace("PORT", str(listener.getsockname()[1]))
+    facts = json.loads(_outputs(_run([probe], settings))[0])
+    assert facts["net"] is False and facts["solutions"] is False and facts["own"] is True
+    if os.geteuid() == 0:
+        assert facts["uid"] == 65534 and "nobody" in level.user
 
 
 def test_limits_hold_without_the_sandbox(monkeypatch: pytest.MonkeyPatch, listener: socket.socket) -> None:
@@ -183,11 +195,14 @@ def test_limits_hold_without_the_sandbox(monkeypatch: pytest.MonkeyPatch, listen
 def test_a_fork_bomb_is_contained_and_named(mode: str) -> None:
     """A fork bomb hits the process limit; the notebook is not gradable with a reason that says so,
     and no process of it survives the job."""
-    result = _run(["import os\nwhile True:\n    os.fork()", "print('after')"], _settings(mode), timeout=5)
+    name = f"bomb{os.getpid() % 100000}"  # the process name every copy of the kernel inherits
+    bomb = (f"import ctypes, os\nctypes.CDLL(None).prctl(15, {name.encode()!r}, 0, 0, 0)\n"
+            "while True:\n    os.fork()")
+    result = _run([bomb, "print('after')"], _settings(mode), timeout=5)
     assert not result.ok
     assert "more processes than allowed" in (result.reason or "")
-    assert "`import os" in (result.reason or "")
-    assert _live_sandbox_processes() == []
+    assert "`import ctypes" in (result.reason or "")
+    assert _live_named(name) == []
 
 
 @pytest.mark.parametrize("mode", MODES)
