@@ -121,8 +121,10 @@ class ExecuteJob:
     #: Start the next kernel while this notebook runs (it is used by the next job, never twice).
     prestart: bool = True
     #: A second notebook built by the coordinator from trusted cells and the learner's plain answers
-    #: (:mod:`course.grading.verdicts`), run after this one in a fresh kernel that never ran learner code.
+    #: (:mod:`course.grading.verdicts`), run after this one in a fresh kernel that never ran learner code,
+    #: in a folder with ``rerun_files`` only (the assignment's own files, never the learner's).
     rerun: bytes | None = None
+    rerun_files: tuple[tuple[str, bytes], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -286,7 +288,7 @@ def execute_job(job: ExecuteJob) -> ExecuteResult:
     rerun, rerun_reason = None, None
     if job.rerun is not None and _earns_points(notebook):  # the re-run can only lower scores
         try:
-            rerun, _ = _execute(replace(job, notebook=job.rerun, rerun=None))
+            rerun, _ = _execute(replace(job, notebook=job.rerun, files=job.rerun_files, rerun=None, rerun_files=()))
         except NotebookTimeout:
             rerun_reason = f"the re-run took longer than {job.notebook_timeout:g} s"
         except Exception as exc:

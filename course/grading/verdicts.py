@@ -19,13 +19,14 @@ the coordinator, which is trusted, builds a second notebook for every submission
   plain literal (``ast.literal_eval``) to a name the model answers bind, written out again as
   ``name = repr(value)``. Nothing else the learner wrote is run: no call, no import, no attribute.
 
-The worker runs the re-run in a fresh sandboxed kernel that never ran learner code, and the record
-step gives each test cell the lower of its two results (:func:`apply`): the learner's own run can
-only cost points (as in stock nbgrader, where a learner's broken cell fails their own tests), and a
-test passes only if it also passes on the learner's plain answers alone. When it does not, the
-test cell's outputs are replaced by the re-run's, with a note, and the submission gets an integrity
-flag. Honest submissions get identical results in both runs, so their scores are exactly stock
-nbgrader's.
+The worker runs the re-run in a fresh sandboxed kernel that never ran learner code, in a folder
+with the assignment's own files only (a learner's extra ``course/`` package would otherwise shadow
+the real one on ``sys.path``), and the record step gives each test cell the lower of its two
+results (:func:`apply`): the learner's own run can only cost points (as in stock nbgrader, where a
+learner's broken cell fails their own tests), and a test passes only if it also passes on the
+learner's plain answers alone. When it does not, the test cell's outputs are replaced by the
+re-run's, with a note, and the submission gets an integrity flag. Honest submissions get identical
+results in both runs, so their scores are exactly stock nbgrader's.
 
 Where answers are code (another nbgrader course asking for a function: the model answer in
 ``source/`` is not a literal), the re-run cannot be built and the score comes from the learner's
@@ -275,6 +276,7 @@ class Planner:
     def __init__(self, session: Any) -> None:
         self.session = session
         self._rules: dict[tuple[str, str], NotebookRules] = {}
+        self._files: dict[str, tuple[tuple[str, bytes], ...]] = {}
 
     def rules(self, assignment: str, notebook: str) -> NotebookRules:
         key = (assignment, notebook)
@@ -296,6 +298,23 @@ class Planner:
         return rules_for(locked=locked, solution=source if source.is_file() else None,
                          released=release if release.is_file() else None)
 
+    def files(self, assignment: str) -> tuple[tuple[str, bytes], ...]:
+        """The assignment's own files (not notebooks) from ``source/``: the re-run's folder gets these
+        only. A learner's extra files (a ``course/`` package that shadows the real one, say) never."""
+        if assignment not in self._files:
+            from nbgrader import utils
+
+            cd = self.session.coursedir
+            source = Path(cd.format_path(cd.source_directory, ".", assignment))
+            found: list[tuple[str, bytes]] = []
+            if source.is_dir():
+                for name in sorted(utils.find_all_files(str(source), [*cd.ignore, "*.ipynb"])):
+                    path = Path(name)
+                    if path.is_file() and not path.is_symlink():
+                        found.append((path.relative_to(source).as_posix(), path.read_bytes()))
+            self._files[assignment] = tuple(found)
+        return self._files[assignment]
+
     def job(self, prepared: Any, plan: Any, job: Any) -> Any:
         """``job`` with its re-run attached (when the notebook's answers are plain values)."""
         rules = self.rules(prepared.assignment, plan.name)
@@ -304,4 +323,6 @@ class Planner:
         except Exception as exc:  # the sanitized notebook is nbgrader's own output: this is a bug
             rerun, notes = None, [f"{plan.name}: no clean re-run ({type(exc).__name__}: {exc})"]
         prepared.flags.extend(f"{plan.name}: {note}" for note in notes)
-        return replace(job, rerun=rerun) if rerun is not None else job
+        if rerun is None:
+            return job
+        return replace(job, rerun=rerun, rerun_files=self.files(prepared.assignment))

@@ -153,9 +153,19 @@ def symlink_outside(nb: NotebookNode, ctx: dict) -> NotebookNode:
     return nb
 
 
+def shadow_course_package(nb: NotebookNode, ctx: dict) -> NotebookNode:
+    def plant(folder: Path) -> None:
+        (folder / "course").mkdir()
+        (folder / "course" / "__init__.py").write_bytes((HERE / "files" / "shadow-course-package" /
+                                                          "__init__.py").read_bytes())
+
+    ctx["after"] = plant
+    return nb
+
+
 BUILDERS: dict[str, Callable[[NotebookNode, dict], Any]] = {
     f.__name__: f for f in (edit_test_cell, delete_test_cell, duplicate_cells, edit_hidden_tests, nbformat_3,
-                            wrong_name, symlink_outside)
+                            wrong_name, symlink_outside, shadow_course_package)
 }
 
 
