@@ -29,7 +29,7 @@ import pytest
 from course.lab import LabServer, learner_lab, new_token, publish, trainer_lab
 from course.workspace import Workspace
 from tests.browser.jlab import Lab
-from tests.conftest import IN_CI, REPO, require
+from tests.conftest import IN_CI, REPO
 from tests.modules import MODULES
 
 ARTIFACTS = REPO / "var" / "test-artifacts" / "browser"
@@ -172,16 +172,9 @@ def trainer_server(course_workspace: Workspace, browser_root: Path,
 
 
 @pytest.fixture(scope="session")
-def browser(session_env: dict[str, str]) -> Iterator[object]:
-    """Debian's Chromium, headless, with background networking off (Playwright's own download is not used)."""
-    path = require("chromium", "the browser tests drive Debian's Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS,
-                                              env=session_env)
-        yield chromium
-        chromium.close()
+def browser(chromium: object) -> object:
+    """The session's headless Chromium (tests/conftest.py), shared with the other browser tests."""
+    return chromium
 
 
 # -- per test: a fresh tab and a folder for its screenshots -----------------------------------------
