@@ -253,6 +253,7 @@ def resolve(settings: Settings) -> tuple[Settings, Isolation]:
     level = isolation(replace(settings, probed=False))
     if settings.sandbox == "require" and not level.sandboxed:
         raise SandboxUnavailable(f"the sandbox is required but {level.reason}")
+    sweep()
     fixed = replace(settings, sandbox="require" if level.sandboxed else "off",
                     dedicated_uids=level.user.startswith("a user id of its own"), probed=True)
     return fixed, level
@@ -395,6 +396,8 @@ class _UidSlot:
     def release(self) -> None:
         self.kill_all()
         _remove_files_of(self.uid)
+        if self._handle is None:
+            return
         with contextlib.suppress(OSError):
             fcntl.flock(self._handle, fcntl.LOCK_UN)
             self._handle.close()
@@ -412,6 +415,44 @@ def _remove_files_of(uid: int) -> None:
                         shutil.rmtree(entry.path, ignore_errors=True)
                     else:
                         os.unlink(entry.path)
+
+
+def sweep() -> int:
+    """Clear what graders that were killed (kill -9, power cut) left behind: processes and files of
+    sandbox uids no live kernel holds, IPC folders of dead workers. Returns how many were removed."""
+    removed = 0
+    if _running_as_root() and SLOT_DIR.is_dir():
+        free: set[int] = set()
+        for lock in SLOT_DIR.glob("uid-*.lock"):
+            with contextlib.suppress(OSError, ValueError), open(lock, "a+") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a live kernel holds it
+                free.add(BASE_UID + int(lock.stem.split("-")[1]))
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        for uid in _sandbox_uids_running() & free:
+            _UidSlot(uid, None).kill_all()
+        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+            with contextlib.suppress(OSError), os.scandir(folder) as entries:
+                for entry in entries:
+                    with contextlib.suppress(OSError):
+                        if entry.stat(follow_symlinks=False).st_uid not in free:
+                            continue
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path, ignore_errors=True)
+                        else:
+                            os.unlink(entry.path)
+                        removed += 1
+    for path in Path(tempfile.gettempdir()).glob("ck-*-*"):
+        try:
+            os.kill(int(path.name.split("-")[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+        except (ValueError, OSError):
+            continue
+    return removed
 
 
 # -- pids cgroup (extra, where one can be made) ---------------------------------------------------------
@@ -539,6 +580,19 @@ def _rlimits(limits: Limits, uid: int | None) -> dict[str, int]:
         nproc += _tasks_of(os.getuid())  # the grader's own processes count too: leave them room
     return {"RLIMIT_CPU": limits.cpu_seconds, "RLIMIT_AS": limits.memory_bytes, "RLIMIT_NPROC": nproc,
             "RLIMIT_FSIZE": limits.file_bytes, "RLIMIT_NOFILE": limits.open_files, "RLIMIT_CORE": 0}
+
+
+def _sandbox_uids_running() -> set[int]:
+    """Sandbox uids that have a process (one look at /proc)."""
+    found: set[int] = set()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    uid = entry.stat(follow_symlinks=False).st_uid
+                    if BASE_UID <= uid < BASE_UID + UID_SLOTS:
+                        found.add(uid)
+    return found
 
 
 def _processes_of(uid: int) -> tuple[int, int]:
@@ -757,7 +811,7 @@ class SandboxKernelLauncher:
                 raise SandboxUnavailable(f"the sandbox is required but {level.reason}")
             sandboxed = level.sandboxed
         workdir = Path(request.workdir)
-        ipcdir = Path(tempfile.mkdtemp(prefix="ck-"))
+        ipcdir = Path(tempfile.mkdtemp(prefix=f"ck-{os.getpid()}-"))
         log = ipcdir / "kernel.log"
         run = _KernelRun(settings=settings, workdir=workdir, ipcdir=ipcdir, log=log, sandboxed=sandboxed)
         try:

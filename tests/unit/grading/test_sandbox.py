@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,3 +257,31 @@ def test_a_message_over_the_size_limit_is_named(mode: str) -> None:
     result = _run(["print('x' * 3_000_000)", "print('after')"], _settings(mode, message_bytes=1024 * 1024),
                   timeout=5)
     assert not result.ok and "more than 1 MB of output at once" in (result.reason or "")
+
+
+def test_sweep_clears_what_a_killed_grader_left(tmp_path: Path) -> None:
+    """A sandbox uid no kernel holds any more (its grader was killed) loses its processes and its
+    files in /tmp; the IPC folder of a dead worker goes too; a held uid is left alone."""
+    if os.geteuid() != 0:
+        pytest.skip("sandbox uids exist only when grading as root")
+    import subprocess
+    import tempfile
+
+    held, dropped = sandbox._UidSlot.take(), sandbox._UidSlot.take()
+    files: dict[int, Path] = {}
+    try:
+        for slot in (held, dropped):
+            path = Path(tempfile.mkdtemp(prefix="course-grade-"))
+            os.chown(path, slot.uid, slot.uid)
+            files[slot.uid] = path
+        sleeper = subprocess.Popen(["sleep", "300"], user=dropped.uid, group=dropped.uid, extra_groups=[])
+        stale_ipc = Path(tempfile.mkdtemp(prefix="ck-999999-"))
+        dropped._handle.close()  # as if its grader was killed: the lock is gone, nothing cleaned up
+        assert sandbox.sweep() >= 2
+        assert sleeper.wait(timeout=10) == -9
+        assert not files[dropped.uid].exists() and not stale_ipc.exists()
+        assert files[held.uid].exists()
+    finally:
+        held.release()
+        for path in files.values():
+            shutil.rmtree(path, ignore_errors=True)
