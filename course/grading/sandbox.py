@@ -422,18 +422,49 @@ def sweep() -> int:
     sandbox uids no live kernel holds, IPC folders of dead workers. Returns how many were removed."""
     removed = 0
     if _running_as_root() and SLOT_DIR.is_dir():
+        candidates = _sandbox_uids_running() | _sandbox_uids_owning_files()
         free: set[int] = set()
-        for lock in SLOT_DIR.glob("uid-*.lock"):
-            with contextlib.suppress(OSError, ValueError), open(lock, "a+") as handle:
+        with contextlib.ExitStack() as held:  # the free slots stay locked until the sweep is done
+            for uid in sorted(candidates):
                 try:
+                    handle = held.enter_context(open(SLOT_DIR / f"uid-{uid - BASE_UID}.lock", "a+"))
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    continue  # a live kernel holds it
-                free.add(BASE_UID + int(lock.stem.split("-")[1]))
-                fcntl.flock(handle, fcntl.LOCK_UN)
+                    free.add(uid)
+                except OSError:  # BlockingIOError: a live kernel holds it
+                    continue
+            removed += _clear_uids(free)
+    for path in Path(tempfile.gettempdir()).glob("ck-*-*"):
+        try:
+            os.kill(int(path.name.split("-")[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+        except (ValueError, OSError):
+            continue
+    return removed
+
+
+_SCRATCH = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _sandbox_uids_owning_files() -> set[int]:
+    found: set[int] = set()
+    for folder in _SCRATCH:
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    uid = entry.stat(follow_symlinks=False).st_uid
+                    if BASE_UID <= uid < BASE_UID + UID_SLOTS:
+                        found.add(uid)
+    return found
+
+
+def _clear_uids(free: set[int]) -> int:
+    removed = 0
+    if free:
         for uid in _sandbox_uids_running() & free:
             _UidSlot(uid, None).kill_all()
-        for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        for folder in _SCRATCH:
             with contextlib.suppress(OSError), os.scandir(folder) as entries:
                 for entry in entries:
                     with contextlib.suppress(OSError):
@@ -444,14 +475,6 @@ def sweep() -> int:
                         else:
                             os.unlink(entry.path)
                         removed += 1
-    for path in Path(tempfile.gettempdir()).glob("ck-*-*"):
-        try:
-            os.kill(int(path.name.split("-")[1]), 0)
-        except ProcessLookupError:
-            shutil.rmtree(path, ignore_errors=True)
-            removed += 1
-        except (ValueError, OSError):
-            continue
     return removed
 
 
