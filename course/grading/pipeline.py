@@ -9,6 +9,7 @@ flat for thousands of submissions and an interruption costs at most those few.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import os
@@ -36,7 +37,7 @@ from course.grading.coursedir import (
     shared_engines,
     working_directory,
 )
-from course.grading.execute import DEFAULT_LAUNCHER, DEFAULT_NOTEBOOK_TIMEOUT, ExecuteResult
+from course.grading.execute import DEFAULT_LAUNCHER, DEFAULT_NOTEBOOK_TIMEOUT, ExecuteJob, ExecuteResult
 from course.grading.prepare import (
     AutogradeSession,
     PreparedSubmission,
@@ -405,6 +406,8 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
                     if job.prestart and len(pending) < backend.workers:
                         job = replace(job, prestart=False)  # no next job will use a pre-started kernel
                     job = planner.job(prepared, plan, job)  # + the clean re-run that decides the scores
+                    if rerun_is_redundant(job):
+                        job = replace(job, rerun=None, rerun_files=())  # the very same run again
                     backend.submit(job, done.put)
                     in_flight += 1
             if not open_subs:
@@ -459,6 +462,56 @@ def _log_events(ledger: Ledger, row: SubmissionState, last: SubmissionState | No
         ledger.append_many(events)
     except LedgerError as exc:
         raise GradingError(f"cannot write the ledger ({exc}); grading stopped, run `course ledger verify`") from exc
+
+
+def _bindings(source: str) -> dict[str, tuple[str, str]] | None:
+    """What ``source`` does when it only binds plain literals to names (comments, a bare ``...`` or
+    string allowed): name -> (type, repr of the value); None when it does anything else."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    out: dict[str, tuple[str, str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and (
+                node.value.value is Ellipsis or isinstance(node.value.value, str)):
+            continue
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+            return None
+        try:
+            value = ast.literal_eval(node.value)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            return None
+        out[node.targets[0].id] = (type(value).__name__, repr(sorted(value, key=repr)) if isinstance(
+            value, set | frozenset) else repr(value))
+    return out
+
+
+def rerun_is_redundant(job: ExecuteJob) -> bool:
+    """Whether the job's clean re-run would execute exactly what the learner's notebook executes:
+    every code cell the same source, or both binding the same plain values to the same names, next
+    to the same files (the collector's ``timestamp.txt`` aside). Then the learner's own run, also in a
+    fresh kernel that ran nothing before, already is the clean run, and running it twice only costs
+    time. Any other code or any extra file of the learner's keeps the re-run."""
+    import nbformat
+
+    if job.rerun is None:
+        return False
+    files = {path: data for path, data in job.files if path != "timestamp.txt"}
+    if files != dict(job.rerun_files or ()):
+        return False
+    mine = [c.source for c in nbformat.reads(job.notebook.decode("utf-8"), as_version=4).cells
+            if c.cell_type == "code"]
+    clean = [c.source for c in nbformat.reads(job.rerun.decode("utf-8"), as_version=4).cells if c.cell_type == "code"]
+    if len(mine) != len(clean):
+        return False
+    for a, b in zip(mine, clean, strict=True):
+        if a == b:
+            continue
+        ours, theirs = _bindings(a), _bindings(b)
+        if ours is None or theirs is None or ours != theirs:
+            return False
+    return True
 
 
 def _state_row(item: _Todo, prepared: PreparedSubmission, recorded: Recorded, seconds: float) -> SubmissionState:
