@@ -487,6 +487,14 @@ def _bindings(source: str) -> dict[str, tuple[str, str]] | None:
     return out
 
 
+def _skipped(cell: Any, job: ExecuteJob) -> bool:
+    """Whether nbclient skips ``cell`` (its skip tag, "skip-execution" unless configured otherwise)."""
+    tag = "skip-execution"
+    for section in ("NotebookClient", "ExecutePreprocessor", "Execute"):
+        tag = job.config.get(section, {}).get("skip_cells_with_tag", tag)
+    return tag in (cell.get("metadata", {}).get("tags") or [])
+
+
 def rerun_is_redundant(job: ExecuteJob) -> bool:
     """Whether the job's clean re-run would execute exactly what the learner's notebook executes:
     every code cell the same source, or both binding the same plain values to the same names, next
@@ -500,8 +508,10 @@ def rerun_is_redundant(job: ExecuteJob) -> bool:
     files = {path: data for path, data in job.files if path != "timestamp.txt"}
     if files != dict(job.rerun_files or ()):
         return False
-    mine = [c.source for c in nbformat.reads(job.notebook.decode("utf-8"), as_version=4).cells
-            if c.cell_type == "code"]
+    cells = [c for c in nbformat.reads(job.notebook.decode("utf-8"), as_version=4).cells if c.cell_type == "code"]
+    if any(_skipped(c, job) for c in cells):
+        return False  # the learner's run skips a cell the clean re-run executes (a tagged test cell)
+    mine = [c.source for c in cells]
     clean = [c.source for c in nbformat.reads(job.rerun.decode("utf-8"), as_version=4).cells if c.cell_type == "code"]
     if len(mine) != len(clean):
         return False

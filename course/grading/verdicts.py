@@ -235,7 +235,10 @@ def build_rerun(notebook: bytes, rules: NotebookRules) -> tuple[bytes | None, li
             if dropped and meta.get("solution"):
                 notes.append(f"answer cell {grade_id} holds code besides plain values; only its plain values "
                              "were graded")
-        new = nbformat.v4.new_code_cell(kept, metadata=json.loads(json.dumps(dict(cell.metadata))))
+        # only nbgrader's metadata: a learner's "skip-execution" tag on a test cell would make nbclient
+        # skip the test (no output = full marks in nbgrader), in stock nbgrader too
+        metadata = {"nbgrader": json.loads(json.dumps(dict(meta)))} if meta else {}
+        new = nbformat.v4.new_code_cell(kept, metadata=metadata)
         cells.append(new)
     out = nbformat.v4.new_notebook(cells=cells, metadata=json.loads(json.dumps(dict(nb.metadata))))
     return nbformat.writes(out).encode("utf-8"), notes

@@ -153,6 +153,13 @@ def symlink_outside(nb: NotebookNode, ctx: dict) -> NotebookNode:
     return nb
 
 
+def skip_execution_tags(nb: NotebookNode, ctx: dict) -> NotebookNode:
+    out = copy.deepcopy(nb)
+    for test in courses.check_cell_ids(out):
+        out.cells[courses.find_cell(out, test)].metadata.setdefault("tags", []).append("skip-execution")
+    return out
+
+
 def shadow_course_package(nb: NotebookNode, ctx: dict) -> NotebookNode:
     def plant(folder: Path) -> None:
         (folder / "course").mkdir()
@@ -165,7 +172,7 @@ def shadow_course_package(nb: NotebookNode, ctx: dict) -> NotebookNode:
 
 BUILDERS: dict[str, Callable[[NotebookNode, dict], Any]] = {
     f.__name__: f for f in (edit_test_cell, delete_test_cell, duplicate_cells, edit_hidden_tests, nbformat_3,
-                            wrong_name, symlink_outside, shadow_course_package)
+                            wrong_name, symlink_outside, shadow_course_package, skip_execution_tags)
 }
 
 

@@ -78,6 +78,19 @@ def test_rerun_keeps_trusted_cells_and_only_the_learners_plain_values() -> None:
     assert notes == ["answer cell answer_cell holds code besides plain values; only its plain values were graded"]
 
 
+def test_rerun_cells_carry_only_nbgraders_metadata() -> None:
+    """A learner's "skip-execution" tag on a test cell (nbclient would not run it, and nbgrader gives
+    an unrun test full marks) does not reach the re-run."""
+    nb = nbformat.reads(_learner_notebook("answer = 'public'").decode(), as_version=4)
+    for cell in nb.cells:
+        cell.metadata["tags"] = ["skip-execution"]
+    data, _ = verdicts.build_rerun(nbformat.writes(nb).encode(), RULES)
+    assert data is not None
+    cells = nbformat.reads(data.decode(), as_version=4).cells
+    assert all(set(c.metadata) <= {"nbgrader"} for c in cells)
+    assert TEST in [c.source for c in cells]
+
+
 def test_rerun_accepts_nbgraders_readded_test_cell_but_not_a_commented_prefix_on_one_line() -> None:
     """nbgrader re-adds a deleted test behind comment lines; a prefix that swallows the first line is code."""
     assert verdicts._is_locked_copy("# This cell was missing.\n\n" + TEST, TEST)
