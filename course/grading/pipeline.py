@@ -271,14 +271,19 @@ def _clean_leftovers(course: Course) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _known_assignments(course: Course) -> list[str]:
-    with course.gradebook() as gb:
-        return sorted(a.name for a in gb.assignments)
+def _known_assignments(gb: Any) -> list[str]:
+    return sorted(a.name for a in gb.assignments)
 
 
 def _plan(course: Course, session: AutogradeSession, state: GradingState, assignments: Sequence[str] | None,
           *, students: Iterable[str] | None, force: bool) -> tuple[list[_Todo], list[SubmissionState]]:
-    known = _known_assignments(course)
+    with course.gradebook() as gb:  # one connection for the whole plan
+        return _plan_with(course, session, state, assignments, gb, students=students, force=force)
+
+
+def _plan_with(course: Course, session: AutogradeSession, state: GradingState, assignments: Sequence[str] | None,
+               gb: Any, *, students: Iterable[str] | None, force: bool) -> tuple[list[_Todo], list[SubmissionState]]:
+    known = _known_assignments(gb)
     if assignments:
         unknown = [a for a in assignments if a not in known]
         if unknown:
@@ -296,8 +301,8 @@ def _plan(course: Course, session: AutogradeSession, state: GradingState, assign
         hidden = [s for s in _hidden_submissions(session, assignment) if wanted is None or s in wanted]
         if not found and not hidden:
             continue
-        version = assignment_version(session, assignment)
-        recorded = _gradebook_submissions(course, assignment)
+        version = assignment_version(session, assignment, gb)
+        recorded = _gradebook_submissions(gb, assignment)
         for student in [*found, *hidden]:
             folder = session.submitted(student, assignment)
             unsafe = unsafe_entries(folder)
@@ -331,15 +336,14 @@ def _hidden_submissions(session: AutogradeSession, assignment: str) -> list[str]
     return [n for n in names if n not in {".", ".."}]
 
 
-def _gradebook_submissions(course: Course, assignment: str) -> dict[str, tuple[bool, object]]:
+def _gradebook_submissions(gb: Any, assignment: str) -> dict[str, tuple[bool, object]]:
     """Students with a submission of ``assignment`` in the gradebook, with their extension."""
     from nbgrader.api import Assignment, SubmittedAssignment
 
-    with course.gradebook() as gb:
-        rows = (gb.db.query(SubmittedAssignment.student_id, SubmittedAssignment.extension)
-                .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
-                .filter(Assignment.name == assignment).all())
-        return {student: (True, extension) for student, extension in rows}
+    rows = (gb.db.query(SubmittedAssignment.student_id, SubmittedAssignment.extension)
+            .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+            .filter(Assignment.name == assignment).all())
+    return {student: (True, extension) for student, extension in rows}
 
 
 def _still_valid(course: Course, last: SubmissionState, recorded: dict[str, tuple[bool, object]]) -> bool:
