@@ -24,7 +24,8 @@ def test_module_table_matches_the_notebook(module: str) -> None:
     """Time, pass mark, autograded items and points, and written answers are those of the notebook."""
     nb = read(solution_notebook(module))
     meta = nb.metadata["course"]
-    tests = [nbgrader_meta(c) for c in nb.cells if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")]
+    metas = [nbgrader_meta(c) for c in nb.cells]
+    tests = [m for m in metas if m.get("grade") and not m.get("solution")]
     written = [c for c in nb.cells if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution")]
     points = sum(t.get("points", 0) for t in tests)
     _, time, pass_mark, items, n_written = _row(module)
