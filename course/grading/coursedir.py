@@ -8,6 +8,7 @@ the course directory, in ``.course/`` and ``grading-status.csv``.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import sys
@@ -131,14 +132,19 @@ def working_directory(path: Path) -> Iterator[None]:
 
 @contextmanager
 def shared_engines() -> Iterator[None]:
-    """Let every nbgrader ``Gradebook`` opened meanwhile reuse one SQLAlchemy engine per URL.
+    """Two of nbgrader's repeated costs, removed for the duration of a run without changing a result.
 
-    nbgrader opens a new ``Gradebook`` (and so a new engine) in each preprocessor call, and SQLAlchemy
-    keeps compiled SQL per engine, so every query would be compiled again for every notebook: about
-    a quarter of the coordinator's time. Sharing the engine changes no statement and no result;
-    ``Gradebook.close()`` still disposes of its connections.
+    * nbgrader opens a new ``Gradebook`` (and so a new SQLAlchemy engine) in each preprocessor call,
+      and SQLAlchemy keeps compiled SQL per engine, so every query would be compiled again for every
+      notebook. Here every ``Gradebook`` reuses one engine per URL; ``close()`` still disposes of
+      its connections.
+    * nbgrader's ``CheckCellMetadata`` validates each cell with ``jsonschema.validate``, which first
+      checks the *schema* itself, every time. Here that check is done once per schema; each cell is
+      still validated against it, with the same errors.
     """
+    import jsonschema
     import nbgrader.api as api
+    import nbgrader.nbgraderformat.common as nbformat_common
 
     original = api.create_engine
     engines: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
@@ -149,11 +155,36 @@ def shared_engines() -> Iterator[None]:
             engines[key] = original(url, **kwargs)
         return engines[key]
 
+    checked: dict[str, Any] = {}
+
+    def validate(instance: Any, schema: Any, cls: Any = None, *args: Any, **kwargs: Any) -> None:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in checked or cls is not None or args or kwargs:
+            validator_cls = cls or jsonschema.validators.validator_for(schema)
+            validator_cls.check_schema(schema)
+            if cls is not None or args or kwargs:
+                return jsonschema.validate(instance, schema, cls, *args, **kwargs)
+            checked[key] = validator_cls(schema)
+        error = jsonschema.exceptions.best_match(checked[key].iter_errors(instance))
+        if error is not None:
+            raise error
+
+    class _Jsonschema:
+        """``jsonschema`` as nbgrader's metadata validator sees it, with ``validate`` cached."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(jsonschema, name)
+
+    patched = _Jsonschema()
+    patched.validate = validate  # type: ignore[attr-defined]
     api.create_engine = create_engine
+    saved_jsonschema = nbformat_common.jsonschema
+    nbformat_common.jsonschema = patched
     try:
         yield
     finally:
         api.create_engine = original
+        nbformat_common.jsonschema = saved_jsonschema
         for engine in engines.values():
             engine.dispose()
 

@@ -52,3 +52,30 @@ def test_only_one_grading_command_runs_in_a_course_at_a_time(tmp_path: Path) -> 
         pass
     with exclusive(course, "feedback"):
         pass
+
+
+def test_the_run_time_speedups_change_no_result_of_nbgraders_metadata_check() -> None:
+    """Inside a run nbgrader's cell metadata check accepts and rejects exactly what it does outside."""
+    from nbformat.v4 import new_code_cell
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    from course.grading.coursedir import shared_engines
+
+    def outcomes() -> list[str]:
+        found = []
+        for meta in ({"grade": True, "points": 1}, {"grade": "yes", "points": 1}, {"grade": True, "points": "2"},
+                     {"grade": True, "points": 1, "schema_version": 1}):
+            cell = new_code_cell("x = 1")
+            cell.metadata["nbgrader"] = {"grade_id": "a", "locked": False, "solution": False, "schema_version": 3,
+                                         **meta}
+            try:
+                MetadataValidator().validate_cell(cell)
+                found.append("ok")
+            except Exception as exc:
+                found.append(f"{type(exc).__name__}: {exc}")
+        return found
+
+    plain = outcomes()
+    with shared_engines():
+        assert outcomes() == plain
+    assert plain[0] == "ok" and all(o.startswith(("ValidationError", "SchemaTooOldError")) for o in plain[1:])
