@@ -112,6 +112,16 @@ def _hidden_error(output: NotebookNode) -> NotebookNode:
     return from_dict({"output_type": "error", "ename": output.ename, "evalue": "", "traceback": [text]})
 
 
+class GetGradesAndStatus(GetGrades):
+    """nbgrader's ``GetGrades``, also noting which grades still wait for the trainer."""
+
+    def _get_score(self, cell: NotebookNode, resources: ResourcesDict) -> None:
+        super()._get_score(cell, resources)
+        grade = self.gradebook.find_grade(cell.metadata["nbgrader"]["grade_id"], self.notebook_id,
+                                          self.assignment_id, self.student_id)
+        cell.metadata.nbgrader["course_needs_manual_grade"] = bool(grade.needs_manual_grade)
+
+
 class ResultsSummary(NbGraderPreprocessor):
     """Put a table at the top: each check, passed or not, and its points (after GetGrades)."""
 
@@ -122,6 +132,10 @@ class ResultsSummary(NbGraderPreprocessor):
             if not meta.get("grade") and not meta.get("task"):
                 continue
             score, points = float(meta.get("score") or 0), float(meta.get("points") or 0)
+            if meta.get("course_needs_manual_grade"):
+                what = "written answer" if cell.cell_type == "markdown" else "your answer"
+                rows.append(f"| {what} | waiting for your trainer | – / {points:g} |")
+                continue
             if meta.get("solution") or meta.get("task"):
                 what = "written answer (marked by your trainer)" if cell.cell_type == "markdown" else "your answer"
                 result = f"{score:g} of {points:g} points"
@@ -184,8 +198,9 @@ def _converter(config: Any, root: Path, staging: Path) -> GenerateFeedback:
     cfg.CourseDirectory.root = str(root)
     cfg.CourseDirectory.feedback_directory = str(staging)
     probe = GenerateFeedback(coursedir=CourseDirectory(config=cfg), config=cfg)
-    steps = list(probe.preprocessors)
-    at = next((i + 1 for i, p in enumerate(steps) if p is GetGrades or p == "nbgrader.preprocessors.GetGrades"), 0)
+    steps = [GetGradesAndStatus if p is GetGrades or p == "nbgrader.preprocessors.GetGrades" else p
+             for p in probe.preprocessors]
+    at = next((i + 1 for i, p in enumerate(steps) if p is GetGradesAndStatus), 0)
     steps[at:at] = [HideHiddenTests, ResultsSummary]
     cfg.GenerateFeedback.preprocessors = steps
     conv = GenerateFeedback(coursedir=CourseDirectory(config=cfg), config=cfg)

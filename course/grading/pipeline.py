@@ -362,6 +362,13 @@ def _as_skipped(last: SubmissionState) -> SubmissionState:
     return out
 
 
+def _utc(moment: datetime | None) -> str:
+    """nbgrader's timestamps are naive UTC; say so."""
+    if moment is None:
+        return ""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat(timespec="seconds")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -543,7 +550,7 @@ def _state_row(item: _Todo, prepared: PreparedSubmission, recorded: Recorded, se
         late_penalty=recorded.late_penalty,
         seconds_late=recorded.seconds_late,
         flags=recorded.flags,
-        submitted_at=prepared.timestamp.isoformat(timespec="seconds") if prepared.timestamp else "",
+        submitted_at=_utc(prepared.timestamp),
         graded_at=_now(),
         seconds=round(seconds, 3),
     )

@@ -55,10 +55,9 @@ def print_summary(console: Console, report: GradeReport) -> None:
         console.print("Nothing to grade: no submissions found in submitted/.")
         return
     table = Table(title=f"Grading summary ({report.seconds:.1f} s)", title_justify="left")
-    for name, justify in (("assignment", "left"), ("graded", "right"), ("needs manual grading", "right"),
-                          ("not gradable", "right"), ("late", "right"), ("skipped (unchanged)", "right"),
-                          ("total", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    table.add_column("assignment", no_wrap=True)
+    for name in ("graded", "needs manual\ngrading", "not\ngradable", "late", "skipped\n(unchanged)", "total"):
+        table.add_column(name, justify="right")
     for r in rows:
         table.add_row(r.assignment, str(r.graded), str(r.needs_manual), _red(r.not_gradable), str(r.late),
                       str(r.skipped), str(r.total))

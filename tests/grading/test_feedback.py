@@ -62,10 +62,15 @@ def test_a_trainers_comment_appears_and_unchanged_pages_are_not_rewritten(graded
     feedback(graded)
     from nbgrader.api import Gradebook
 
+    page = visible_text((graded / "feedback/wrong" / module / f"{module}.html").read_text("utf-8"))
+    assert "waiting for your trainer" in page  # the written answer is not marked yet
     with Gradebook(f"sqlite:///{graded / 'gradebook.db'}") as gb:
         notebook = gb.find_submission_notebook(module, module, "wrong")
         comment = next(c for c in notebook.comments)
         comment.manual_comment = "Look again at who can see a team post, Sam."
+        for grade in notebook.grades:
+            if grade.needs_manual_grade:
+                grade.manual_score, grade.needs_manual_grade = 1, False
         gb.db.commit()
 
     report = feedback(graded)
@@ -73,6 +78,7 @@ def test_a_trainers_comment_appears_and_unchanged_pages_are_not_rewritten(graded
                                                            "blank": UNCHANGED}
     page = visible_text((graded / "feedback/wrong" / module / f"{module}.html").read_text("utf-8"))
     assert "Look again at who can see a team post, Sam." in page
+    assert "waiting for your trainer" not in page and "1 of " in page
     assert {i.status for i in feedback(graded).items} == {UNCHANGED}
     assert all(i.status == WRITTEN for i in feedback(graded, force=True).items)
     assert not [i for i in report.items if i.status == FAILED]
