@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 from functools import cached_property
@@ -73,6 +74,25 @@ def _describe(error: dict[str, Any]) -> str:
     return msg
 
 
+#: libyaml's parser when PyYAML was built with it (7x faster), else the pure-Python one: same results.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+#: Parsed YAML by the text's SHA-256: widgets and notebooks load the same files many times a session.
+_parsed: dict[str, Any] = {}
+_PARSED_MAX = 64
+
+
+def _parse_yaml(text: str) -> Any:
+    """``yaml.safe_load(text)``, parsed once per distinct text (a deep copy each time, so no caller
+    can change what the next one gets)."""
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if key not in _parsed:
+        data = yaml.load(text, Loader=_SafeLoader)  # a safe loader: plain data only
+        if len(_parsed) >= _PARSED_MAX:
+            _parsed.pop(next(iter(_parsed)))
+        _parsed[key] = data
+    return copy.deepcopy(_parsed[key])
+
+
 def load_policy_file(path: Path | str, model: type[M]) -> M:
     """Read one YAML file and validate it against ``model``; raise :class:`PolicyError` on any problem."""
     path = Path(path)
@@ -87,7 +107,7 @@ def load_policy_file(path: Path | str, model: type[M]) -> M:
     except UnicodeDecodeError as exc:
         raise PolicyError(path, None, f"is not UTF-8 text (bad byte at offset {exc.start})") from None
     try:
-        data = yaml.safe_load(text)
+        data = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

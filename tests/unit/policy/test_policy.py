@@ -112,3 +112,22 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         load_policy_file(tmp_path / "nope.yaml", PrivacyPolicy)
     with pytest.raises(PolicyError, match="policy folder not found"):
         load_policies(tmp_path / "missing")
+
+
+def test_a_changed_file_is_read_again_and_callers_never_share_data(tmp_path: Path, privacy_data: dict) -> None:
+    """Parsed files are remembered by their content: an edited file gives the new values at once,
+    and what one caller gets cannot change what the next one gets."""
+    import course.policy._loader as loader
+
+    path = write(tmp_path, privacy_data)
+    first = load_policy_file(path, PrivacyPolicy)
+    assert load_policy_file(path, PrivacyPolicy) == first
+    assert loader._parse_yaml(path.read_text("utf-8")) is not loader._parse_yaml(path.read_text("utf-8"))
+    loader._parse_yaml(path.read_text("utf-8")).clear()  # a caller spoiling its copy
+    assert load_policy_file(path, PrivacyPolicy) == first
+
+    write(tmp_path, dict(privacy_data, company="Another Name Ltd"))
+    assert load_policy_file(path, PrivacyPolicy).company == "Another Name Ltd"
+    with pytest.raises(PolicyError, match="not valid YAML at line 2, column 1"):  # errors still name the place
+        path.write_text("company: [unclosed\n", "utf-8")
+        load_policy_file(path, PrivacyPolicy)
