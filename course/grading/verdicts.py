@@ -14,7 +14,9 @@ the coordinator, which is trusted, builds a second notebook for every submission
 
 * every locked cell exactly as the gradebook holds it (setup cells, test cells with their hidden
   tests), kept only when its source is the gradebook's;
-* the course author's own unmarked code cells (same source as in ``source/`` or ``release/``);
+* the course author's own unmarked code cells (same source as in ``source/`` or ``release/``); those
+  that only show a widget or a table (:data:`DISPLAY_ONLY_MODULES`) are kept but tagged for nbclient
+  to skip, as they decide nothing;
 * and from everything the learner wrote (answer cells, added cells), only statements that bind a
   plain literal (``ast.literal_eval``) to a name the model answers bind, written out again as
   ``name = repr(value)``. Nothing else the learner wrote is run: no call, no import, no attribute.
@@ -48,6 +50,10 @@ from typing import Any
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+#: Modules whose functions only show something (a widget, a table, a chart) and change no state a
+#: test could read: the author's cells that only call them are left out of the re-run, which then
+#: costs a kernel start, the setup cell, the answers and the tests, not the whole lesson again.
+DISPLAY_ONLY_MODULES = ("course.widgets",)
 #: Longest answer cell the coordinator reads literals from (a bigger one is not an answer).
 MAX_ANSWER_SOURCE = 64 * 1024
 NOTE = ("[course grade] This test was run again in a fresh kernel on your answers alone (the plain values "
@@ -212,7 +218,64 @@ def _is_locked_copy(source: str, original: str) -> bool:
                                          for line in prefix.splitlines())
 
 
-def build_rerun(notebook: bytes, rules: NotebookRules) -> tuple[bytes | None, list[str]]:
+def _trusted(cell: NotebookNode, rules: NotebookRules) -> bool:
+    """A locked cell as the gradebook holds it, or one of the author's own unmarked cells."""
+    meta = _nbgrader(cell)
+    grade_id, source = str(meta.get("grade_id", "")), _source(cell)
+    return (grade_id in rules.locked and _is_locked_copy(source, rules.locked[grade_id])) or (
+        not meta.get("solution") and source.strip() in rules.author_code)
+
+
+def display_names(sources: Iterable[str]) -> frozenset[str]:
+    """Names the trusted ``sources`` import from :data:`DISPLAY_ONLY_MODULES` and never bind otherwise."""
+    imported: set[str] = set()
+    rebound: set[str] = set()
+    for source in sources:
+        tree = _parse(source)
+        if tree is None:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and any(
+                    node.module == m or node.module.startswith(m + ".") for m in DISPLAY_ONLY_MODULES):
+                imported.update(a.asname or a.name for a in node.names)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                rebound.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+                rebound.add(node.id)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                rebound.add(node.name)
+    return frozenset(imported - rebound)
+
+
+def only_displays(source: str, display: frozenset[str]) -> bool:
+    """``source`` is nothing but calls of display-only functions on plain literals, e.g.
+    ``show_situation("draft_1")``: leaving it out of the re-run changes no test's result."""
+    tree = _parse(source)
+    if tree is None or not tree.body:
+        return False
+    for stmt in tree.body:
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            return False
+        call = stmt.value
+        if not (isinstance(call.func, ast.Name) and call.func.id in display):
+            return False
+        if not all(_literal(arg)[0] for arg in (*call.args, *(k.value for k in call.keywords))):
+            return False
+        if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+            return False
+    return True
+
+
+def skip_tag(config: Mapping[str, Mapping[str, Any]]) -> str:
+    """The tag nbclient does not run a cell for, under the job's ``config`` ("skip-execution" by default)."""
+    tag = "skip-execution"
+    for section in ("NotebookClient", "ExecutePreprocessor", "Execute"):
+        tag = config.get(section, {}).get("skip_cells_with_tag", tag)
+    return str(tag)
+
+
+def build_rerun(notebook: bytes, rules: NotebookRules, *, skip_tag: str = "skip-execution"
+                ) -> tuple[bytes | None, list[str]]:
     """The re-run of the sanitized notebook ``notebook`` and notes for the trainer; (None, [why])
     when this notebook's answers are code."""
     if rules.answer_names is None:
@@ -220,16 +283,19 @@ def build_rerun(notebook: bytes, rules: NotebookRules) -> tuple[bytes | None, li
     nb = nbformat.reads(notebook.decode("utf-8"), as_version=4)
     cells = []
     notes: list[str] = []
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    trusted_ids = {id(cell) for cell in code if _trusted(cell, rules)}
+    display = display_names(_source(cell) for cell in code if id(cell) in trusted_ids)
+    for cell in code:
         meta = _nbgrader(cell)
         grade_id = str(meta.get("grade_id", ""))
         source = _source(cell)
-        trusted = (grade_id in rules.locked and _is_locked_copy(source, rules.locked[grade_id])) or (
-            not meta.get("solution") and source.strip() in rules.author_code)
-        if trusted:
+        skip = False
+        if id(cell) in trusted_ids:
             kept = source
+            # the author's widget or table shows something and decides nothing: nbclient skips it
+            # (kept, so that a learner's notebook with only the author's cells still equals its re-run)
+            skip = not meta and only_displays(source, display)
         else:
             kept, dropped = literal_part(source, rules.answer_names)
             if dropped and meta.get("solution"):
@@ -237,7 +303,9 @@ def build_rerun(notebook: bytes, rules: NotebookRules) -> tuple[bytes | None, li
                              "were graded")
         # only nbgrader's metadata: a learner's "skip-execution" tag on a test cell would make nbclient
         # skip the test (no output = full marks in nbgrader), in stock nbgrader too
-        metadata = {"nbgrader": json.loads(json.dumps(dict(meta)))} if meta else {}
+        metadata: dict[str, Any] = {"nbgrader": json.loads(json.dumps(dict(meta)))} if meta else {}
+        if skip:
+            metadata["tags"] = [skip_tag]
         new = nbformat.v4.new_code_cell(kept, metadata=metadata)
         cells.append(new)
     out = nbformat.v4.new_notebook(cells=cells, metadata=json.loads(json.dumps(dict(nb.metadata))))
@@ -322,7 +390,7 @@ class Planner:
         """``job`` with its re-run attached (when the notebook's answers are plain values)."""
         rules = self.rules(prepared.assignment, plan.name)
         try:
-            rerun, notes = build_rerun(job.notebook, rules)
+            rerun, notes = build_rerun(job.notebook, rules, skip_tag=skip_tag(job.config))
         except Exception as exc:  # the sanitized notebook is nbgrader's own output: this is a bug
             rerun, notes = None, [f"{plan.name}: no clean re-run ({type(exc).__name__}: {exc})"]
         prepared.flags.extend(f"{plan.name}: {note}" for note in notes)

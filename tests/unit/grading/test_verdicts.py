@@ -153,3 +153,43 @@ def test_apply_takes_lower_partial_credit() -> None:
     flags = verdicts.apply(mine, _executed([new_output("execute_result", data={"text/plain": "0.5"},
                                                        execution_count=1)]))
     assert flags and "2 -> 0.5" in flags[0]
+
+
+def test_rerun_skips_the_authors_display_only_cells_but_keeps_their_source() -> None:
+    """An author's cell that only calls a widget imported from course.widgets on plain values is
+    tagged for nbclient to skip in the re-run (it decides nothing), so the re-run costs less; its
+    source stays, so a learner's notebook with only the author's cells still equals its re-run."""
+    setup = "from course.answers import same\nfrom course.widgets import show_situation, policy_table\nexpected = 1"
+    shown = ['show_situation("draft_1")', 'policy_table("audiences")\nshow_situation("draft_2")']
+    kept = ["show_situation(expected)", "policy_table('a', **{'b': 1})", "print('hi')", "x = show_situation('a')",
+            "import os\nshow_situation('a')"]
+    nb = new_notebook(cells=[
+        _cell(setup, grade_id="setup", locked=True, grade=False, solution=False),
+        *[_cell(s) for s in shown + kept],
+        _cell("answer = 1", grade_id="answer_cell", solution=True, grade=False, locked=False),
+        _cell("assert same(answer, expected)", grade_id="answer", grade=True, locked=True, solution=False, points=1),
+    ])
+    rules = verdicts.NotebookRules(answer_names=frozenset({"answer"}),
+                                   locked={"setup": setup, "answer": "assert same(answer, expected)"},
+                                   author_code=frozenset(shown + kept))
+    data, _ = verdicts.build_rerun(nbformat.writes(nb).encode(), rules)
+    assert data is not None
+    cells = nbformat.reads(data.decode(), as_version=4).cells
+    skipped = [c.source for c in cells if "skip-execution" in c.metadata.get("tags", [])]
+    assert skipped == shown
+    assert [c.source for c in cells] == [c.source for c in nb.cells]
+    # a configured skip tag is the one used
+    data, _ = verdicts.build_rerun(nbformat.writes(nb).encode(), rules, skip_tag="no-run")
+    cells = nbformat.reads(data.decode(), as_version=4).cells
+    assert [c.source for c in cells if c.metadata.get("tags") == ["no-run"]] == shown
+
+
+def test_display_names_are_only_those_imported_from_display_modules_and_never_rebound() -> None:
+    sources = ["from course.widgets import show_situation, policy_table as table\nfrom course.answers import same",
+               "from course.widgets.cases import show_case\nimport course.widgets",
+               "def show_case():\n    pass", "from os import path"]
+    assert verdicts.display_names(sources) == {"show_situation", "table"}
+    assert not verdicts.only_displays("", frozenset({"f"}))
+    assert verdicts.only_displays("f(1, 'a', x=[1, 2])\nf()", frozenset({"f"}))
+    assert not verdicts.only_displays("f(g())", frozenset({"f"}))
+    assert not verdicts.only_displays("f(*[1])", frozenset({"f"}))
