@@ -137,19 +137,14 @@ def grade(
     Exits 1 when a submission could not be graded.
     """
     from course.grading.pipeline import grade as do_grade
-    from course.grading.pipeline import isolation_for
     from course.grading.progress import RichReporter
 
+    # the sandbox is tried once there is something to grade: the reporter warns before the first
+    # notebook runs without it, and a required sandbox that is missing stops the run (exit 2)
     mode = "require" if require_sandbox else None
-    level = isolation_for(course_dir, sandbox=mode)  # exits 2 when the sandbox is required but missing
-    if not level.sandboxed:
-        err.print(f"[bold yellow]warning: learners' code runs WITHOUT the sandbox[/] ({level.reason}). It gets "
-                  "the resource limits only: it can read what its user can read and use the network. "
-                  "See `course doctor`; --require-sandbox refuses to grade like this.", highlight=False,
-                  soft_wrap=True)
     with _interruptible("every submission graded so far is recorded; run `course grade` again to grade the rest"):
         result = do_grade(course_dir, assignments or None, jobs=jobs, scheduler=scheduler, force=force,
-                          timeout=timeout, db_url=db, reporter=RichReporter(console), sandbox=mode)
+                          timeout=timeout, db_url=db, reporter=RichReporter(console, warnings=err), sandbox=mode)
     raise typer.Exit(1 if result.not_gradable else 0)
 
 
@@ -398,6 +393,9 @@ def certificate_verify(
 
 
 def main() -> None:
+    from course._startup import defer_iri_parsers
+
+    defer_iri_parsers()
     # nbgrader runs `alembic` from its own environment by name; make sure that is found first.
     bin_dir = str(Path(sys.executable).parent)
     if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:

@@ -130,14 +130,81 @@ def working_directory(path: Path) -> Iterator[None]:
         os.chdir(before)
 
 
+#: While :func:`one_transaction` runs: the connection (in an open transaction) that every
+#: ``Gradebook`` session opened for that URL is bound to. Only inside :func:`shared_engines`.
+_transactions: dict[str, Any] = {}
+_active_engines: list[dict[Any, Any]] = []
+
+
+def _url_key(url: Any) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=False)
+
+
+def _transaction_engine(db_url: str) -> Any:
+    """An engine whose connections really begin a transaction on ``begin()``. Python's sqlite3 module
+    opens one only before the first write, so a SAVEPOINT would otherwise run outside a transaction
+    and its RELEASE would commit (SQLAlchemy's documented fix for pysqlite)."""
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(db_url, poolclass=NullPool)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+    return engine
+
+
+@contextmanager
+def one_transaction(db_url: str) -> Iterator[None]:
+    """What nbgrader writes to the gradebook inside this block is one database transaction.
+
+    nbgrader commits after every grade and comment (a SQLite commit waits for the disk: a few ms
+    each, dozens per notebook). Inside this block each of those commits only ends a SAVEPOINT of one
+    outer transaction, and a rollback goes back to the last one, exactly as before for the code that
+    asked; the outer transaction is committed once at the end, or rolled back if the block fails,
+    so a submission is recorded whole or not at all. Outside :func:`shared_engines` it does nothing.
+    """
+    if not _active_engines:
+        yield
+        return
+    key = _url_key(db_url)
+    if key in _transactions:  # already inside one: the outer block commits
+        yield
+        return
+    engines = _active_engines[-1]
+    if ("transaction", key) not in engines:
+        engines[("transaction", key)] = _transaction_engine(db_url)
+    with engines[("transaction", key)].connect() as conn:
+        outer = conn.begin()
+        _transactions[key] = conn
+        try:
+            yield
+        except BaseException:
+            _transactions.pop(key, None)
+            outer.rollback()
+            raise
+        _transactions.pop(key, None)
+        outer.commit()
+
+
 @contextmanager
 def shared_engines() -> Iterator[None]:
-    """Two of nbgrader's repeated costs, removed for the duration of a run without changing a result.
+    """nbgrader's repeated costs, removed for the duration of a run without changing a result.
 
     * nbgrader opens a new ``Gradebook`` (and so a new SQLAlchemy engine) in each preprocessor call,
       and SQLAlchemy keeps compiled SQL per engine, so every query would be compiled again for every
-      notebook. Here every ``Gradebook`` reuses one engine per URL; ``close()`` still disposes of
-      its connections.
+      notebook, and opens a new database connection, asks for the table names and checks every table
+      exists. Here every ``Gradebook`` reuses one engine (and its connection pool) per URL, and the
+      tables are looked at once; the engines are disposed of at the end.
+    * nbgrader commits after each grade; inside :func:`one_transaction` those become savepoints of
+      one transaction per block (one submission's bookkeeping, one submission's scores).
     * nbgrader's ``CheckCellMetadata`` validates each cell with ``jsonschema.validate``, which first
       checks the *schema* itself, every time. Here that check is done once per schema; each cell is
       still validated against it, with the same errors.
@@ -147,13 +214,52 @@ def shared_engines() -> Iterator[None]:
     import nbgrader.nbgraderformat.common as nbformat_common
 
     original = api.create_engine
-    engines: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
+    original_sessionmaker = api.sessionmaker
+    engines: dict[Any, Any] = {}
 
     def create_engine(url: Any, **kwargs: Any) -> Any:
-        key = (str(url), tuple(sorted(kwargs.items())))
+        key = (_url_key(url), tuple(sorted(kwargs.items())))
         if key not in engines:
-            engines[key] = original(url, **kwargs)
+            engine = engines[key] = original(url, **kwargs)
+            engine.dispose_for_real = engine.dispose
+            engine.dispose = lambda *args, **kw: None  # Gradebook.close(): keep the pool for the next one
         return engines[key]
+
+    # Gradebook() asks for the table names and creates missing tables every time: once per engine is
+    # enough (the run itself never drops a table)
+    original_inspect, metadata = api.inspect, api.Base.metadata
+    original_create_all = metadata.create_all
+    tables: dict[int, list[str]] = {}
+    created: set[int] = set()
+
+    class _Tables:
+        def __init__(self, engine: Any) -> None:
+            self.engine = engine
+
+        def get_table_names(self) -> list[str]:
+            if id(self.engine) not in tables:
+                tables[id(self.engine)] = original_inspect(self.engine).get_table_names()
+            return tables[id(self.engine)]
+
+    def inspect(subject: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or subject not in engines.values():
+            return original_inspect(subject, *args, **kwargs)
+        return _Tables(subject)
+
+    def create_all(bind: Any, *args: Any, **kwargs: Any) -> None:
+        if args or kwargs or bind not in engines.values():
+            return original_create_all(bind, *args, **kwargs)
+        if id(bind) not in created:
+            original_create_all(bind)
+            created.add(id(bind))
+            tables.pop(id(bind), None)
+        return None
+
+    def sessionmaker(*args: Any, bind: Any = None, **kwargs: Any) -> Any:
+        conn = _transactions.get(_url_key(bind.url)) if bind is not None and hasattr(bind, "url") else None
+        if conn is None:
+            return original_sessionmaker(*args, bind=bind, **kwargs)
+        return original_sessionmaker(*args, bind=conn, join_transaction_mode="create_savepoint", **kwargs)
 
     checked: dict[str, Any] = {}
 
@@ -178,15 +284,23 @@ def shared_engines() -> Iterator[None]:
     patched = _Jsonschema()
     patched.validate = validate  # type: ignore[attr-defined]
     api.create_engine = create_engine
+    api.sessionmaker = sessionmaker
+    api.inspect = inspect
+    metadata.create_all = create_all
     saved_jsonschema = nbformat_common.jsonschema
     nbformat_common.jsonschema = patched
+    _active_engines.append(engines)
     try:
         yield
     finally:
+        _active_engines.remove(engines)
         api.create_engine = original
+        api.sessionmaker = original_sessionmaker
+        api.inspect = original_inspect
+        del metadata.create_all  # the class's own method again
         nbformat_common.jsonschema = saved_jsonschema
         for engine in engines.values():
-            engine.dispose()
+            (getattr(engine, "dispose_for_real", None) or engine.dispose)()
 
 
 class BusyError(GradingError):

@@ -33,6 +33,7 @@ from course.grading.coursedir import (
     Course,
     GradingError,
     exclusive,
+    one_transaction,
     open_course,
     shared_engines,
     working_directory,
@@ -66,7 +67,8 @@ if TYPE_CHECKING:
 class Reporter(Protocol):
     """Receives progress; the CLI shows a progress bar with it. Every method may be a no-op."""
 
-    def start(self, *, total: int, skipped: int, workers: int, backend: str) -> None: ...
+    def start(self, *, total: int, skipped: int, workers: int, backend: str,
+              isolation: Isolation | None = None) -> None: ...
 
     def update(self, state: SubmissionState) -> None: ...
 
@@ -186,7 +188,7 @@ def grade(
                 report.backend = backend.name if backend else ""
                 if reporter:
                     reporter.start(total=len(todo), skipped=len(skipped), workers=report.workers,
-                                   backend=report.backend)
+                                   backend=report.backend, isolation=report.isolation)
                 if backend is not None:
                     _run(session, backend, state, todo, report, reporter)
                 report.status_file = write_status_file(course.root, state.all())
@@ -232,7 +234,9 @@ def _confine(session: AutogradeSession, launcher: str, mode: str | None) -> Isol
         return None
     try:
         settings, level = sandbox.resolve(_sandbox_settings(session.course, mode))
-    except (sandbox.SandboxUnavailable, ValueError) as exc:
+    except sandbox.SandboxUnavailable as exc:
+        raise GradingError(f"{exc}; nothing was graded (see `course doctor`)") from exc
+    except ValueError as exc:
         raise GradingError(str(exc)) from exc
     session.worker_config[sandbox.SECTION] = settings.as_config()
     return level
@@ -386,7 +390,8 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
     planner = verdicts.Planner(session)
 
     def finish(item: _Todo, prepared: PreparedSubmission, results: list[ExecuteResult], began: float) -> None:
-        recorded = recorder.record(prepared, results)
+        with one_transaction(session.course.db_url):  # the submission's scores land whole or not at all
+            recorded = recorder.record(prepared, results)
         row = _state_row(item, prepared, recorded, time.perf_counter() - began)
         if ledger is not None:
             _log_events(ledger, row, state.get(item.assignment, item.student))
@@ -406,7 +411,9 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
                                                         item.student, item.assignment), failure=item.refuse), [],
                            began)
                     continue
-                prepared = session.prepare(item.student, item.assignment, key=item.key, content_sha256=item.sha)
+                with one_transaction(session.course.db_url):
+                    prepared = session.prepare(item.student, item.assignment, key=item.key,
+                                               content_sha256=item.sha)
                 if not prepared.notebooks:
                     finish(item, prepared, [], began)
                     continue
@@ -500,10 +507,7 @@ def _bindings(source: str) -> dict[str, tuple[str, str]] | None:
 
 def _skipped(cell: Any, job: ExecuteJob) -> bool:
     """Whether nbclient skips ``cell`` (its skip tag, "skip-execution" unless configured otherwise)."""
-    tag = "skip-execution"
-    for section in ("NotebookClient", "ExecutePreprocessor", "Execute"):
-        tag = job.config.get(section, {}).get("skip_cells_with_tag", tag)
-    return tag in (cell.get("metadata", {}).get("tags") or [])
+    return verdicts.skip_tag(job.config) in (cell.get("metadata", {}).get("tags") or [])
 
 
 def rerun_is_redundant(job: ExecuteJob) -> bool:

@@ -8,19 +8,28 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from course.grading.pipeline import GradeReport
+from course.grading.sandbox import Isolation
 from course.grading.state import NOT_GRADABLE, SubmissionState
 
 
 class RichReporter:
     """A rich progress bar on ``console`` (nothing is drawn when it is not a terminal)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, *, warnings: Console | None = None) -> None:
         self.console = console
+        self.warnings = warnings or console
         self._progress: Progress | None = None
         self._task: int | None = None
         self._failed = 0
 
-    def start(self, *, total: int, skipped: int, workers: int, backend: str) -> None:
+    def start(self, *, total: int, skipped: int, workers: int, backend: str,
+              isolation: Isolation | None = None) -> None:
+        if isolation is not None and not isolation.sandboxed:
+            self.warnings.print(
+                f"[bold yellow]warning: learners' code runs WITHOUT the sandbox[/] ({isolation.reason}). It gets "
+                "the resource limits only: it can read what its user can read and use the network. "
+                "See `course doctor`; --require-sandbox refuses to grade like this.", highlight=False,
+                soft_wrap=True)
         if skipped:
             self.console.print(f"{skipped} submission(s) unchanged since they were graded: skipped.")
         if not total:

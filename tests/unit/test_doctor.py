@@ -44,14 +44,27 @@ def test_doctor_without_bwrap_says_limits_only_and_why(tmp_path: Path) -> None:
 
 def test_grade_warns_without_the_sandbox_and_require_sandbox_refuses(tmp_path: Path) -> None:
     """With the sandbox switched off in the course's settings `course grade` warns and grades; with
-    --require-sandbox and no bwrap it exits 2 before grading anything."""
+    --require-sandbox and no bwrap it exits 2 before grading anything. With nothing to grade it does
+    not try the sandbox at all (and so says nothing about it)."""
+    from course.grading.release import release
+    from tests.modules import MODULES
+
     ws = Workspace.init(tmp_path / "ws")
     with open(ws.config_file, "a", encoding="utf-8") as handle:
         handle.write('\nc.SandboxKernelLauncher.sandbox = "off"\n')
+    idle = _course("grade", "--course-dir", str(ws.root))
+    assert idle.returncode == 0, idle.stderr
+    assert "sandbox" not in idle.stderr and "Nothing to grade" in idle.stdout
+
+    module = MODULES[0]
+    release(course_dir=ws.root, assignments=[module])
+    learner = ws.root / "submitted" / "learner01" / module
+    learner.mkdir(parents=True)
+    (learner / f"{module}.ipynb").write_bytes((ws.root / "release" / module / f"{module}.ipynb").read_bytes())
     warned = _course("grade", "--course-dir", str(ws.root))
     assert warned.returncode == 0, warned.stderr
     assert "WITHOUT the sandbox" in warned.stderr and "switched off" in warned.stderr
-    refused = _course("grade", "--course-dir", str(ws.root), "--require-sandbox", path=str(tmp_path))
+    refused = _course("grade", "--course-dir", str(ws.root), "--force", "--require-sandbox", path=str(tmp_path))
     assert refused.returncode == 2
     assert "the sandbox is required but bwrap (bubblewrap) is not installed" in refused.stderr
     assert "nothing was graded" in refused.stderr

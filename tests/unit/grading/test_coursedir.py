@@ -79,3 +79,63 @@ def test_the_run_time_speedups_change_no_result_of_nbgraders_metadata_check() ->
     with shared_engines():
         assert outcomes() == plain
     assert plain[0] == "ok" and all(o.startswith(("ValidationError", "SchemaTooOldError")) for o in plain[1:])
+
+
+def _students(url: str) -> list[str]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url) as gb:
+        return sorted(s.id for s in gb.students)
+
+
+def test_one_transaction_records_everything_or_nothing(tmp_path: Path) -> None:
+    """Inside a run, nbgrader's many commits in one block land together when the block ends, and
+    none of them when it fails; a rollback nbgrader itself asks for undoes only its own step."""
+    from nbgrader.api import Gradebook, InvalidEntry
+
+    from course.grading.coursedir import one_transaction, shared_engines
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    Gradebook(url).close()
+    with shared_engines():
+        with one_transaction(url):
+            with Gradebook(url) as gb:
+                gb.add_student("ada")  # commits (a savepoint of the block)
+                with pytest.raises(InvalidEntry):
+                    gb.add_student("ada")  # nbgrader rolls back: to the savepoint, ada stays
+                gb.add_student("bo")
+            with Gradebook(url) as gb:  # a second Gradebook in the block sees the block's work
+                assert sorted(s.id for s in gb.students) == ["ada", "bo"]
+        assert _students(url) == ["ada", "bo"]
+
+        with pytest.raises(RuntimeError), one_transaction(url):
+            with Gradebook(url) as gb:
+                gb.add_student("cy")
+            raise RuntimeError("the worker was lost")
+        assert _students(url) == ["ada", "bo"]  # nothing of the failed block
+    with one_transaction(url), Gradebook(url) as gb:  # outside a run: nbgrader's own commits, as always
+        gb.add_student("di")
+    assert _students(url) == ["ada", "bo", "di"]
+
+
+def test_one_transaction_is_invisible_to_other_readers_until_it_ends(tmp_path: Path) -> None:
+    """Another process (formgrader, say) reads the gradebook as it was until the block commits."""
+    import sqlite3
+
+    from nbgrader.api import Gradebook
+
+    from course.grading.coursedir import one_transaction, shared_engines
+
+    path = tmp_path / "gradebook.db"
+    url = f"sqlite:///{path}"
+    Gradebook(url).close()
+
+    def outside() -> list[str]:
+        with sqlite3.connect(path) as other:
+            return sorted(row[0] for row in other.execute("select id from student"))
+
+    with shared_engines(), one_transaction(url):
+        with Gradebook(url) as gb:
+            gb.add_student("ada")
+        assert outside() == []
+    assert outside() == ["ada"]

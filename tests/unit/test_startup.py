@@ -1,0 +1,45 @@
+"""The start-up shortcut of the ``course`` command changes no answer of jsonschema's IRI checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+CHECKS = """
+import sys
+{prelude}
+import jsonschema
+built_at_import = "rfc3987_syntax.syntax_helpers" in sys.modules
+from jsonschema import FormatChecker
+checker = FormatChecker()
+values = ["http://example.com/\\u00e4", "not an iri ::", "/a/b", "mailto:a@example.com", "http://[::1"]
+print([checker.conforms(v, f) for v in values for f in ("iri", "iri-reference")])
+print("built at import" if built_at_import else "built when used")
+"""
+
+
+def _run(prelude: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", CHECKS.format(prelude=prelude)], capture_output=True, text=True,
+                         timeout=120, check=True)
+    return out.stdout.splitlines()
+
+
+def test_deferred_iri_parsers_give_the_same_answers() -> None:
+    pytest.importorskip("rfc3987_syntax")
+    plain = _run("")
+    deferred = _run("from course._startup import defer_iri_parsers; defer_iri_parsers()")
+    assert deferred[0] == plain[0]
+    assert "True" in plain[0] and "False" in plain[0]
+    assert (plain[1], deferred[1]) == ("built at import", "built when used")
+
+
+def test_the_course_command_defers_them() -> None:
+    """Once the `course` command has started, importing nbformat does not build the parsers."""
+    pytest.importorskip("rfc3987_syntax")
+    code = ("import sys\nfrom course import cli\nsys.argv = ['course', '--help']\ntry:\n    cli.main()\n"
+            "except SystemExit:\n    pass\nimport nbformat, jsonschema\n"
+            "print('built' if 'rfc3987_syntax.syntax_helpers' in sys.modules else 'not built')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.splitlines()[-1] == "not built"
