@@ -21,6 +21,7 @@ from rich.table import Table
 from course._paths import data_dir, solutions_dir
 from course.compliance.report import build_report
 from course.compliance.roster import import_roster
+from course.final_check import ANSWER_VARIABLE
 from course.grading import simulate
 from course.grading.pipeline import grade
 from course.grading.progress import RichReporter
@@ -43,7 +44,8 @@ def _demo_roster(workspace: Workspace, learners: int) -> Path:
 def make_submissions(workspace: Workspace, assignment: str, students: list[str], *, seed: int = SEED) -> None:
     """One submission per student into ``submitted/``, each answer right, wrong or blank by chance."""
     released_dir = workspace.root / "release" / assignment
-    now = datetime.now(UTC)
+    # the start of today (UTC): stable within a day, so running the demo again changes no submission
+    now = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     for index, student in enumerate(students):
         # Each learner has a steady level (some pass everything, some struggle); answers vary by module.
         skill = random.Random(f"{seed}-{student}").choice([0.99, 0.97, 0.93, 0.85, 0.7, 0.5])
@@ -54,10 +56,13 @@ def make_submissions(workspace: Workspace, assignment: str, students: list[str],
             released = simulate.read(released_path)
             solution = simulate.read(solutions_dir() / assignment / released_path.name)
             fills = {}
-            for grade_id in simulate.answer_cells(released):
+            for grade_id, cell in simulate.answer_cells(released).items():
                 roll = rng.random()
                 fills[grade_id] = "right" if roll < skill else ("wrong" if roll < skill + (1 - skill) / 2 else "blank")
-            nbformat.write(simulate.make_submission(released, solution, fills, rng=rng), target / released_path.name)
+                if ANSWER_VARIABLE in cell.source:
+                    fills[grade_id] = "right"  # everyone gives their own employee id in the final check
+            submission = simulate.make_submission(released, solution, fills, rng=rng, learner_id=student)
+            nbformat.write(submission, target / released_path.name)
         stamp = now - timedelta(hours=len(students) - index)
         (target / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
 

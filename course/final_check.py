@@ -31,9 +31,10 @@ in this package returns an answer for an item id.
 For the grading pipeline
 ------------------------
 Grading uses only ``my_employee_id``: a learner who writes a colleague's id is marked on the
-colleague's paper. The pipeline should therefore flag (as an integrity flag, not a score change) a
+colleague's paper. ``course grade`` therefore flags (an integrity flag, not a score change) a
 submission whose declared id, :func:`declared_learner_id`, differs from its nbgrader student id
-after :func:`normalise_learner_id`, or is missing.
+(``course.grading.prepare.paper_flags``). An id left as ``...`` draws no paper at all, so every
+question of that submission fails by itself.
 """
 
 from __future__ import annotations

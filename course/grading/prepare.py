@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbconvert.writers import FilesWriter
 from nbformat.notebooknode import NotebookNode
@@ -248,7 +249,7 @@ class AutogradeSession:
                 raise PrepareFailure(f"wrong notebook name: found {found}, expected {expected}") from exc
             raise PrepareFailure(f"nbgrader could not set up the submission: {_plain(exc)}") from exc
         for path in conv.notebooks:
-            prepared.flags.extend(self._integrity_flags(Path(path), prepared.assignment))
+            prepared.flags.extend(self._integrity_flags(Path(path), prepared.assignment, prepared.student))
 
     def _known_notebooks(self, assignment: str) -> set[str]:
         with self.course.gradebook() as gb:
@@ -288,12 +289,15 @@ class AutogradeSession:
 
     # -- integrity flags ------------------------------------------------------------------------
 
-    def _integrity_flags(self, path: Path, assignment: str) -> list[str]:
-        """Deleted, edited or duplicated protected cells, from the learner's own file."""
+    def _integrity_flags(self, path: Path, assignment: str, student: str) -> list[str]:
+        """Deleted, edited or duplicated protected cells, from the learner's own file, and a final
+        check drawn for another employee id than the learner's."""
         try:
             raw = json.loads(path.read_bytes())
-            cells = raw.get("cells", []) if isinstance(raw, dict) else []
-        except ValueError:
+            if isinstance(raw, dict) and raw.get("nbformat") != 4:
+                raw = nbformat.reads(json.dumps(raw), as_version=4)  # nbformat 3 keeps its cells in worksheets
+            cells = [c for c in raw.get("cells", []) if isinstance(c, dict)] if isinstance(raw, dict) else []
+        except Exception:
             return []  # sanitizing reports unreadable notebooks
         by_id: dict[str, list[dict]] = {}
         for cell in cells:
@@ -320,6 +324,9 @@ class AutogradeSession:
                 if cell.locked and (_joined(mine.get("source", "")) != self._as_released(cell.source)
                                     or mine.get("cell_type") != cell.cell_type):
                     flags.append(f"{path.stem}: protected cell {cell.name} edited (restored)")
+        code = [{"cell_type": "code", "source": _joined(c.get("source", ""))} for c in cells
+                if c.get("cell_type") == "code"]
+        flags.extend(f"{path.stem}: {flag}" for flag in paper_flags({"cells": code}, student))
         return flags
 
 
@@ -337,6 +344,24 @@ class AutogradeSession:
                         kept.append(line)
                 source = "\n".join(kept)
         return source
+
+
+def paper_flags(nb: Any, student: str) -> list[str]:
+    """The final check draws each learner's questions from the employee id they write in it
+    (:mod:`course.final_check`): a paper drawn for someone else's id is flagged, not re-scored."""
+    from course.final_check import ANSWER_VARIABLE, declared_learner_id
+
+    binds = False
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and ANSWER_VARIABLE in _joined(cell.get("source", "")):
+            binds = True
+            break
+    if not binds:
+        return []
+    declared = declared_learner_id(nb)
+    if declared is None or declared == student.strip().upper():
+        return []
+    return [f"the paper was drawn for employee id {declared}, not for this learner's id {student}"]
 
 
 def _joined(source: Any) -> str:

@@ -104,6 +104,17 @@ def _wrong_value(value: object, pool: list[object], rng: random.Random) -> objec
     return None
 
 
+def _source_of(value: object) -> str:
+    """``repr(value)``, but a set's members in sorted order: a set's own order changes from one Python
+    process to the next, and the same learner must write the same bytes every time."""
+    if isinstance(value, set | frozenset):
+        if not value:
+            return "set()" if isinstance(value, set) else "frozenset()"
+        inner = "{" + ", ".join(sorted(repr(m) for m in value)) + "}"
+        return inner if isinstance(value, set) else f"frozenset({inner})"
+    return repr(value)
+
+
 def wrong_source(released_source: str, solution_source: str, pool: list[object], rng: random.Random) -> str:
     """The released answer cell with each ``name = ...`` placeholder given a wrong literal."""
     wrong: dict[str, object] = {}
@@ -118,7 +129,7 @@ def wrong_source(released_source: str, solution_source: str, pool: list[object],
     for line in released_source.splitlines():
         m = re.match(r"^(\s*)([A-Za-z_]\w*)\s*=\s*\.\.\.(.*)$", line)
         if m and m.group(2) in wrong:
-            out.append(f"{m.group(1)}{m.group(2)} = {wrong[m.group(2)]!r}{m.group(3)}")
+            out.append(f"{m.group(1)}{m.group(2)} = {_source_of(wrong[m.group(2)])}{m.group(3)}")
         else:
             out.append(line)
     return "\n".join(out)
@@ -130,16 +141,19 @@ def make_submission(
     fills: Mapping[str, Fill] | Fill,
     *,
     rng: random.Random | None = None,
+    learner_id: str | None = None,
 ) -> NotebookNode:
     """A learner's notebook: ``released`` with each answer cell filled as ``fills`` says.
 
     ``fills`` maps answer grade ids to a :data:`Fill`, or is one Fill for every cell. Unlisted cells
-    stay blank.
+    stay blank. With ``learner_id``, a final check (a notebook that asks for the employee id) is
+    answered as that learner would: their own id, and "right" means right for *their* paper.
     """
     rng = rng or random.Random(0)
     nb = copy.deepcopy(released)
     solution_cells = answer_cells(solution)
     pool = _literals(solution)
+    own = paper_answers(solution, learner_id) if learner_id is not None else {}
     for grade_id, cell in answer_cells(nb).items():
         how = fills if isinstance(fills, str) else fills.get(grade_id, "blank")
         sol = solution_cells.get(grade_id)
@@ -148,10 +162,61 @@ def make_submission(
         if cell.cell_type == "markdown":
             cell.source = _WRITTEN[how == "right"]
         elif how == "right":
-            cell.source = _placeholder_free(cell.source) + "\n" + solution_region(sol.source)
+            region = solution_region(sol.source)
+            names = [n.targets[0].id for n in _parse(region).body if isinstance(n, ast.Assign)
+                     and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]
+            if own and names and all(name in own for name in names):
+                region = "\n".join(f"{name} = {_source_of(own[name])}" for name in names)
+            cell.source = _placeholder_free(cell.source) + "\n" + region
         else:
             cell.source = wrong_source(cell.source, sol.source, pool, rng)
     return nb
+
+
+class _Probe:
+    """Stands in for an answer while a hidden test works out what it expects."""
+
+
+def paper_answers(solution: NotebookNode, learner_id: str) -> dict[str, object]:
+    """For a final check: the right answer to each question of ``learner_id``'s own paper, by answer
+    name, worked out by the solution's hidden tests themselves (they compute ``expected`` from the
+    paper and the company's policies, then assert). Empty for any other notebook."""
+    from course.final_check import ANSWER_VARIABLE
+
+    answers = answer_cells(solution)
+    if not any(ANSWER_VARIABLE in c.source for c in answers.values() if c.cell_type == "code"):
+        return {}
+    out: dict[str, object] = {ANSWER_VARIABLE: learner_id}
+    for cell in solution.cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        hidden = _hidden_part(cell.source)
+        if not hidden:
+            continue
+        names = {n.id for n in ast.walk(_parse(cell.source)) if isinstance(n, ast.Name)}
+        targets = sorted(n for n in names if n != ANSWER_VARIABLE and any(
+            re.search(rf"^\s*{re.escape(n)}\s*=", c.source, re.M) for c in answers.values()))
+        if len(targets) != 1:
+            continue
+        namespace: dict[str, object] = {ANSWER_VARIABLE: learner_id, targets[0]: _Probe()}
+        try:
+            exec(compile(hidden, f"<hidden test {meta.get('grade_id')}>", "exec"), namespace)  # trusted author code
+        except AssertionError:
+            pass  # the probe is not the answer: ``expected`` is set by now
+        except Exception:
+            continue  # no paper for this id (not an employee id): that question keeps the model answer
+        if "expected" in namespace:
+            want = namespace["expected"]
+            out[targets[0]] = want[0] if isinstance(want, list) else want
+    return out
+
+
+def _hidden_part(source: str) -> str:
+    begin, end = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+    if begin not in source:
+        return ""
+    return source.split(begin, 1)[1].split(end, 1)[0]
 
 
 def _placeholder_free(source: str) -> str:
