@@ -32,8 +32,16 @@ certificate_app = typer.Typer(help="Certificates of completion.", no_args_is_hel
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(certificate_app, name="certificate")
 
-console = Console()
-err = Console(stderr=True)
+def _console(*, stderr: bool = False) -> Console:
+    """Rich's console; when the output is a file or a CI log (no terminal, no $COLUMNS) it is 120
+    columns wide instead of 80, so the summary and score tables keep their names whole."""
+    stream = sys.stderr if stderr else sys.stdout
+    wide = not stream.isatty() and "COLUMNS" not in os.environ
+    return Console(stderr=stderr, width=120 if wide else None)
+
+
+console = _console()
+err = _console(stderr=True)
 
 CourseDir = Annotated[Path, typer.Option("--course-dir", help="The trainer workspace (an nbgrader course directory).")]
 
