@@ -127,6 +127,8 @@ def _outcome_problems(batch: Batch, attack: hostile.Attack) -> list[str]:
             problems.append(f"{attack.name}: reason {got.reason!r} lacks {want['reason']!r}")
     if "flag" in want and not any(want["flag"] in f for f in got.flags):
         problems.append(f"{attack.name}: no flag with {want['flag']!r} in {got.flags}")
+    if "no_flags" in want and got.flags:
+        problems.append(f"{attack.name}: flagged {got.flags}, expected no flag")
     return problems
 
 
