@@ -21,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # a docstring's lines flow into paragraphs; `code` is shown as code
 )
 workspace_app = typer.Typer(help="Trainer workspaces (nbgrader course directories for this course).",
                             no_args_is_help=True)
@@ -100,8 +101,8 @@ def collect(
     assignment: Annotated[str | None, typer.Argument(help="Only this assignment (default: every one found).",
                                                      show_default=False)] = None,
     zip_file: Annotated[Path | None, typer.Option("--zip", help="A zip exported by an LMS: "
-                                                  "<student>/<assignment>/<files>.", show_default=False)] = None,
-    from_dir: Annotated[Path | None, typer.Option("--from", help="A folder laid out <student>/<assignment>/<files>.",
+                                                  "`<student>/<assignment>/<files>`.", show_default=False)] = None,
+    from_dir: Annotated[Path | None, typer.Option("--from", help="A folder laid out `<student>/<assignment>/<files>`.",
                                                   show_default=False)] = None,
     db: DbUrl = None,
 ) -> None:
@@ -186,7 +187,7 @@ def feedback(
 ) -> None:
     """Write feedback pages (HTML) per learner: what passed, what did not, the trainer's comments.
 
-    Hidden tests and mark schemes are never shown. Pages go to feedback/<student>/<assignment>/.
+    Hidden tests and mark schemes are never shown. Pages go to `feedback/<student>/<assignment>/`.
     """
     from course.grading.feedback import FAILED, UNCHANGED, WRITTEN
     from course.grading.feedback import feedback as do_feedback
