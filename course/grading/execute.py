@@ -463,4 +463,9 @@ def _stop(launcher: KernelLauncher, km: Any, ep: Any) -> None:
         ep.kc = None
     launcher.kill(km)
     with contextlib.suppress(Exception):
+        # the kernel is gone: what shutdown_kernel still sends it (an interrupt request, in message
+        # mode) must not wait out the control socket's 100 ms linger in zmq's context.term()
+        km._connect_control_socket()
+        km._control_socket.linger = 0
+    with contextlib.suppress(Exception):
         _run(km.shutdown_kernel, now=True)  # also removes the connection file
