@@ -67,7 +67,7 @@ GiB = 1024 * MiB
 _SCRIPT = Path(__file__).resolve()
 #: Kernel environment variables kept from the worker's environment (everything else is dropped:
 #: a grader's environment may hold credentials).
-_KEEP_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "COURSE_DATA_DIR")
+_KEEP_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "COURSE_DATA_DIR", "COURSE_POLICY_DIR")
 
 
 @dataclass(frozen=True)
@@ -198,10 +198,20 @@ def _data_folder() -> Path:
     return Path(env).resolve() if env else _course_package().parent / "data"
 
 
+def _policy_folder() -> Path | None:
+    """The company's policy folder when ``COURSE_POLICY_DIR`` points outside ``data/``."""
+    env = os.environ.get("COURSE_POLICY_DIR")
+    return Path(env).resolve() if env else None
+
+
 def _read_only_trees() -> list[Path]:
     """What a kernel needs to see besides the system: the Python prefix, the virtual environment,
-    the ``course`` package and ``data/`` (never the rest of the repository)."""
+    the ``course`` package, ``data/`` and the policy folder when ``COURSE_POLICY_DIR`` names one
+    (never the rest of the repository)."""
     trees = [Path(sys.base_prefix).resolve(), Path(sys.prefix), _course_package(), _data_folder()]
+    policy = _policy_folder()
+    if policy is not None:
+        trees.append(policy)
     exe = Path(sys.executable).resolve()
     if not any(exe.is_relative_to(t) for t in trees):
         trees.append(exe.parent)
@@ -583,11 +593,11 @@ def _bwrap_argv(limits: Limits, workdir: Path, ipcdir: Path | None, env: Mapping
             args += ["--symlink", os.readlink(path), top]
         elif path.is_dir():
             args += ["--ro-bind", top, top]
-    for tree in _read_only_trees():
-        args += ["--ro-bind", str(tree), str(tree)]
     size = ["--size", str(limits.tmp_bytes)] if "--size" in _bwrap_help() else []
     args += ["--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
              *size, "--tmpfs", "/tmp"]
+    for tree in _read_only_trees():  # after the empty /tmp: a policy or data folder there stays visible
+        args += ["--ro-bind", str(tree), str(tree)]
     args += ["--bind", str(workdir), str(workdir)]
     if ipcdir is not None:
         args += ["--bind", str(ipcdir), str(ipcdir)]

@@ -285,3 +285,21 @@ def test_sweep_clears_what_a_killed_grader_left(tmp_path: Path) -> None:
         held.release()
         for path in files.values():
             shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_sandboxed_kernel_reads_the_company_policy_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """COURSE_POLICY_DIR reaches the kernel, and the sandbox shows that folder (read-only), so hidden
+    tests mark against the policy the learner read, not the shipped example."""
+    settings = _settings("require")
+    policies = tmp_path / "acme-policies"
+    shutil.copytree(REPO / "data" / "examples" / "harbourline" / "policies", policies)
+    for path in [tmp_path, policies, *policies.iterdir()]:  # readable by the kernel's own uid
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    monkeypatch.setenv("COURSE_POLICY_DIR", str(policies))
+    cells = ["import os\nprint(os.environ.get('COURSE_POLICY_DIR'))",
+             "from course.policy import load_policies\nprint(load_policies().privacy.company)",
+             f"open({str(policies / 'privacy.yaml')!r}, 'a')"]
+    out = _outputs(_run(cells, settings))
+    assert out[0].strip() == str(policies)
+    assert out[1].strip() == "Harbourline Logistics"
+    assert "Read-only file system" in out[2] or "Permission" in out[2]
