@@ -202,22 +202,6 @@ def grade(
     return report
 
 
-def isolation_for(course_dir: Path | str, *, sandbox: str | None = None) -> Isolation:
-    """The isolation level ``course grade`` would give kernels of the course at ``course_dir``
-    (its ``c.SandboxKernelLauncher`` settings, ``sandbox`` overriding the mode), tried for real.
-    Raises :class:`GradingError` when the sandbox is required but does not work here."""
-    from course.grading import sandbox as sb
-
-    try:
-        settings = _sandbox_settings(open_course(course_dir), sandbox)
-        level = sb.isolation(settings)
-    except ValueError as exc:
-        raise GradingError(str(exc)) from exc
-    if settings.sandbox == "require" and not level.sandboxed:
-        raise GradingError(f"the sandbox is required but {level.reason}; nothing was graded (see `course doctor`)")
-    return level
-
-
 def _sandbox_settings(course: Course, mode: str | None) -> Any:
     from course.grading import sandbox as sb
 

@@ -351,13 +351,9 @@ def paper_flags(nb: Any, student: str) -> list[str]:
     (:mod:`course.final_check`): a paper drawn for someone else's id is flagged, not re-scored."""
     from course.final_check import ANSWER_VARIABLE, declared_learner_id
 
-    binds = False
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code" and ANSWER_VARIABLE in _joined(cell.get("source", "")):
-            binds = True
-            break
-    if not binds:
-        return []
+    if not any(cell.get("cell_type") == "code" and ANSWER_VARIABLE in _joined(cell.get("source", ""))
+               for cell in nb.get("cells", [])):
+        return []  # not a final check
     declared = declared_learner_id(nb)
     if declared is None or declared == student.strip().upper():
         return []

@@ -3,13 +3,17 @@ and the submissions that could not be graded, with their reasons."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from course.grading.pipeline import GradeReport
-from course.grading.sandbox import Isolation
 from course.grading.state import NOT_GRADABLE, SubmissionState
+
+if TYPE_CHECKING:
+    from course.grading.sandbox import Isolation
 
 
 class RichReporter:

@@ -199,7 +199,7 @@ def _data_folder() -> Path:
 
 
 def _policy_folder() -> Path | None:
-    """The company's policy folder when ``COURSE_POLICY_DIR`` points outside ``data/``."""
+    """The company's policy folder, when ``COURSE_POLICY_DIR`` names one (it may lie outside ``data/``)."""
     env = os.environ.get("COURSE_POLICY_DIR")
     return Path(env).resolve() if env else None
 

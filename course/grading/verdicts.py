@@ -51,7 +51,7 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 
 #: Modules whose functions only show something (a widget, a table, a chart) and change no state a
-#: test could read: the author's cells that only call them are left out of the re-run, which then
+#: test could read: the author's cells that only call them are skipped in the re-run, which then
 #: costs a kernel start, the setup cell, the answers and the tests, not the whole lesson again.
 DISPLAY_ONLY_MODULES = ("course.widgets",)
 #: Longest answer cell the coordinator reads literals from (a bigger one is not an answer).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import os
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -76,21 +76,17 @@ def _describe(error: dict[str, Any]) -> str:
 
 #: libyaml's parser when PyYAML was built with it (7x faster), else the pure-Python one: same results.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-#: Parsed YAML by the text's SHA-256: widgets and notebooks load the same files many times a session.
-_parsed: dict[str, Any] = {}
-_PARSED_MAX = 64
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> Any:
+    return yaml.load(text, Loader=_SafeLoader)  # a safe loader: plain data only
 
 
 def _parse_yaml(text: str) -> Any:
-    """``yaml.safe_load(text)``, parsed once per distinct text (a deep copy each time, so no caller
-    can change what the next one gets)."""
-    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    if key not in _parsed:
-        data = yaml.load(text, Loader=_SafeLoader)  # a safe loader: plain data only
-        if len(_parsed) >= _PARSED_MAX:
-            _parsed.pop(next(iter(_parsed)))
-        _parsed[key] = data
-    return copy.deepcopy(_parsed[key])
+    """``yaml.safe_load(text)``, parsed once per distinct text (widgets and notebooks load the same
+    files many times a session), and a deep copy each time, so no caller can change what the next gets."""
+    return copy.deepcopy(_parsed(text))
 
 
 def load_policy_file(path: Path | str, model: type[M]) -> M:
