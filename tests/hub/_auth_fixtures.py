@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pytest
 import yaml
 
-from tests.conftest import IN_CI, REPO
+from tests.conftest import REPO, missing_part
 
 NODE_DIR = REPO / "tests" / "hub" / "oidc"
 NODE_BIN = NODE_DIR / "node_modules" / ".bin"
@@ -47,11 +46,7 @@ def require_node_tools() -> Path:
                if not ok]
     if not missing:
         return chp
-    message = f"{', '.join(missing)} not installed; `make test` installs them (npm ci --prefix tests/hub/oidc)"
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
-    raise AssertionError("unreachable")
+    missing_part(f"{', '.join(missing)} not installed; `make test` installs them (npm ci --prefix tests/hub/oidc)")
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
