@@ -187,7 +187,7 @@ class OidcSettings(_Strict):
     @model_validator(mode="after")
     def _fill_from_preset(self) -> OidcSettings:
         p = PRESETS[self.preset]
-        if self.preset == "entra" and not self.tenant and not self.issuer:
+        if self.preset == "entra" and not self.tenant:
             raise ValueError("preset 'entra' needs 'tenant': the directory (tenant) id from the app registration")
         fields = {"tenant": self.tenant or ""}
         if self.issuer is None and p.issuer is not None:
@@ -220,6 +220,9 @@ class OidcSettings(_Strict):
             raise ValueError("scopes must include 'openid'")
         self.username_claim = self.username_claim or p.username_claim
         self.login_service = self.login_service or p.login_service
+        if not self.groups_claim and not self.groups.is_empty():
+            raise ValueError("'groups' is given but groups_claim is null (groups from the roster): name the claim "
+                             "that carries them (e.g. groups_claim: groups) or drop 'groups'")
         if self.groups_claim and self.groups.is_empty():
             raise ValueError(f"'groups' maps no value of the {self.groups_claim!r} claim to a hub group, "
                              "so nobody could sign in (or set groups_claim: null to take groups from the roster)")

@@ -141,6 +141,9 @@ def test_claim_groups_maps_claim_values_to_hub_groups() -> None:
     ("auth:\n  kind: oidc\n  oidc:\n    preset: keycloak\n    issuer: https://k.example.com/realms/r\n"
      "    client_id: x\n    client_secret: {env: S}\n    callback_url: https://h.example.com/hub/oauth_callback\n",
      "auth.oidc", "nobody could sign in"),
+    ("auth:\n  kind: oidc\n  oidc:\n    preset: google\n    client_id: x\n    client_secret: {env: S}\n"
+     "    callback_url: https://h.example.com/hub/oauth_callback\n    groups: {learners: [a]}\n",
+     "auth.oidc", "groups_claim is null"),
     ("auth:\n  kind: oidc\n  oidc:\n    client_id: x\n    client_secret: {env: S, file: /f}\n",
      "auth.oidc.client_secret", "exactly one"),
     ("auth:\n  kind: lti13\n  lti13:\n    issuer: https://lms.example.com\n    client_id: c\n"
