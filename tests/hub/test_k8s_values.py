@@ -205,6 +205,7 @@ def test_dockerfile_installs_the_course_for_learners(values: dict) -> None:
         assert f"server extension enable --sys-prefix nbgrader.server_extensions.{on}" in run
     assert "server extension disable --sys-prefix nbgrader.server_extensions.formgrader" in run
     assert "labextension disable --level=sys_prefix @jupyter/nbgrader:formgrader" in run
+    assert re.search(r"labextension lock --level=sys_prefix @jupyter/nbgrader:formgrader\b", run)
     last_run = max(i for i, (op, _) in enumerate(steps) if op == "RUN")
     assert ("USER", "1000") in steps[last_run:], "the server must run as jovyan (1000), not root"
     image = values["singleuser"]["image"]
