@@ -31,6 +31,12 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# npm packages the hub sign-in tests run (tests/hub/oidc: node-oidc-provider, configurable-http-proxy).
+NODE_TEST := tests/hub/oidc/node_modules/.package-lock.json
+$(NODE_TEST): tests/hub/oidc/package-lock.json
+	@command -v npm >/dev/null 2>&1 && npm ci --prefix tests/hub/oidc --no-audit --no-fund --silent \
+	  || echo "note: npm missing or failed; the hub sign-in tests will be skipped (or fail under CI=true)." >&2
+
 # Chromium (browser tests), bubblewrap (sandboxed grading) and PostgreSQL (gradebook on a real
 # server): installed from Debian's packages where missing and where this user may install them.
 system-deps:
@@ -39,7 +45,7 @@ system-deps:
 demo: $(STAMP)
 	@$(BIN)/course demo
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(NODE_TEST)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

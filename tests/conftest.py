@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -18,11 +19,14 @@ def require(tool: str, why: str) -> str:
     path = shutil.which(tool)
     if path:
         return path
-    message = f"{tool} is not installed ({why}); `make test` installs it where it can"
+    missing_part(f"{tool} is not installed ({why}); `make test` installs it where it can")
+
+
+def missing_part(message: str) -> NoReturn:
+    """Skip the test because a system part is missing, or fail it under CI=true."""
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
-    raise AssertionError("unreachable")
 
 
 @pytest.fixture
