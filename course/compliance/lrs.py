@@ -11,9 +11,9 @@
 * a request that fails for a passing reason (no connection, a time-out, 408, 429, 5xx) is tried
   again after ``backoff_seconds``, doubling each time (or the LRS's ``Retry-After``), up to
   ``attempts`` tries; then the run stops and what is unsent waits in the outbox;
-* a batch the LRS rejects (400, 409 for a different statement under the same id, 413) is split
-  until the statement it rejects is found and named; the others are sent; the rejected one stays
-  in the outbox;
+* a batch the LRS rejects (400, or 422 as some LRSs say; 409 for a different statement under the
+  same id; 413) is split until the statement it rejects is found and named; the others are sent;
+  the rejected one stays in the outbox;
 * refused credentials (401, 403) stop the run at once, naming the statement that was being sent.
 
 The outbox is ``DIR/compliance/outbox/xapi.jsonl`` (owner-only, rewritten atomically), and beside it
@@ -41,7 +41,7 @@ from course.compliance.settings import LrsSettings, credentials, load_settings, 
 OUTBOX_DIR = "compliance/outbox"
 XAPI_VERSION = "1.0.3"
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
-_SPLIT_STATUS = frozenset({400, 409, 413})
+_SPLIT_STATUS = frozenset({400, 409, 413, 422})  # 422: what Ralph answers for an invalid statement
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -213,6 +213,7 @@ def send_statements(root: Path | str, statements: Iterable[dict[str, Any]], *, u
                     for ids in _deliver(client, target, batch, settings, result, sleep):
                         outbox.ack(ids)
                         settled.update(ids)
+                        result.accepted += len(ids)
                 finally:
                     done = start + len(batch)
                     if progress is not None and result.stopped is None:

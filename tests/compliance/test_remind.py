@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import email
 import os
 import shutil
-import socket
-import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.policy import default as default_policy
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -25,83 +18,17 @@ from course.compliance.settings import SettingsError, load_settings
 from course.policy import load_policies
 from course.workspace import Workspace
 from tests.compliance.conftest import AS_OF
+from tests.compliance.servers import SMTP_PASSWORD, SmtpServer
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.xdist_group("smtp")
-USER, PASSWORD = "mailer", "a-long-test-password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Mailbox:
-    """What the server accepted, and a switch to make it refuse messages (a full queue: 451)."""
-
-    messages: list[tuple[str, list[str], EmailMessage]] = field(default_factory=list)
-    refuse_after: int | None = None
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        if self.refuse_after is not None and len(self.messages) >= self.refuse_after:
-            return "451 4.3.0 Queue full, try again later"
-        msg = email.message_from_bytes(envelope.content, policy=default_policy)  # type: ignore[attr-defined]
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))  # type: ignore[attr-defined]
-        return "250 2.0.0 OK"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    ca_file: Path
-    mailbox: Mailbox
-    make: Callable[[], Any]  # a new aiosmtpd Controller on the same port
-    controller: Any = None
-
-    def start(self) -> None:
-        self.controller = self.make()
-        self.controller.start()
-
-    def stop(self) -> None:
-        self.controller.stop()
-
-    def settings(self, path: Path, **extra: object) -> Path:
-        lines = ["smtp:", "  host: 127.0.0.1", f"  port: {self.port}", "  starttls: true", f"  username: {USER}",
-                 "  sender: 'Brightwater Compliance <compliance@brightwater.example>'",
-                 "  reply_to: socialdesk@brightwater.example", f"  ca_file: {self.ca_file}",
-                 *(f"  {k}: {v}" for k, v in extra.items())]
-        path.write_text("\n".join(lines) + "\n", "utf-8")
-        return path
 
 
 @pytest.fixture(scope="module")
 def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpServer]:
-    """aiosmtpd on 127.0.0.1: STARTTLS required, AUTH required, a certificate made for this run."""
-    trustme = pytest.importorskip("trustme")
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    ca = trustme.CA()
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(tls)
-    ca_file = tmp_path_factory.mktemp("smtp-ca") / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-
-    def authenticator(server: object, session: object, envelope: object, mechanism: str,
-                      auth_data: object) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and auth_data.login == USER.encode() \
-            and auth_data.password == PASSWORD.encode()
-        return AuthResult(success=ok, handled=False)
-
-    mailbox = Mailbox()
-    port = free_port()
-    server = SmtpServer(port, ca_file, mailbox, lambda: Controller(
-        mailbox, hostname="127.0.0.1", port=port, tls_context=tls, require_starttls=True,
-        authenticator=authenticator, auth_required=True))
-    server.start()
+    """One aiosmtpd for the module: STARTTLS and AUTH required, a throwaway certificate."""
+    pytest.importorskip("aiosmtpd")
+    server = SmtpServer.create(tmp_path_factory.mktemp("smtp")).start()
     try:
         yield server
     finally:
@@ -112,7 +39,7 @@ def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpServer
 def server(smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch) -> SmtpServer:
     smtp_server.mailbox.messages.clear()
     smtp_server.mailbox.refuse_after = None
-    monkeypatch.setenv("COURSE_SMTP_PASSWORD", PASSWORD)
+    monkeypatch.setenv("COURSE_SMTP_PASSWORD", SMTP_PASSWORD)
     return smtp_server
 
 
