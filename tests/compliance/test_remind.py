@@ -76,7 +76,7 @@ def test_one_message_per_employee_with_both_parts_and_the_manager_in_cc(workspac
         assert text.startswith(f"Hello {r.name.split()[0]},") and f"Hello {r.name.split()[0]}," in html
         assert "<table" in html and "<td" in html
         if r.cc:
-            assert msg["Cc"] == r.cc and set(rcpt) == {r.to, r.cc} and "(overdue)" in text
+            assert msg["Cc"] == r.cc and set(rcpt) == {r.to, r.cc} and "as soon as you can (it was due by" in text
             assert msg["Subject"].startswith("Overdue")
         else:
             assert msg["Cc"] is None and rcpt == [r.to]
@@ -190,7 +190,8 @@ def test_harbourline_templates_render_in_its_own_voice() -> None:
                "contact": "the Digital Conduct Team", "as_of": date(2026, 11, 6)}
     text = env.get_template("reminder.txt.j2").render(context)
     html = env.get_template("reminder.html.j2").render(context)
-    assert text.startswith("Hi Rowan <b>,") and "Value, not noise - finish it by 01 November (overdue)" in text
+    assert text.startswith("Hi Rowan <b>,")
+    assert "* Value, not noise - finish it this week please (it was due 1 November)\n" in text
     assert "Hi Rowan &lt;b&gt;," in html and "Hi Rowan <b>" not in html  # values are escaped in HTML
     assert "line manager" in text and "Harbourline Logistics Digital Conduct Team" in text
     assert "Action needed" in env.get_template("reminder_subject.txt.j2").render(context)
