@@ -182,3 +182,18 @@ def test_addresses_and_plain_http_credentials(tmp_path: Path) -> None:
             endpoint(bad)
     with pytest.raises(LrsError, match="plain HTTP"):
         send_statements(tmp_path, [], url="http://lrs.example/xAPI/", auth=AUTH)
+
+
+def test_a_run_killed_midway_resends_nothing_it_knew_arrived(tmp_path: Path) -> None:
+    """The outbox as a killed run leaves it (acknowledged ids flushed, the last one torn): what was
+    acknowledged is not pending; the torn id is, so it is sent again (the LRS keeps it once)."""
+    outbox = Outbox(tmp_path)
+    items = [{"id": f"00000000-0000-4000-8000-{n:012d}", "verb": {"id": "x"}} for n in range(5)]
+    outbox.replace(items)
+    outbox.ack([items[0]["id"], items[1]["id"]])
+    with open(outbox.acked_file, "a", encoding="utf-8") as f:
+        f.write(items[2]["id"][:10])  # torn by the kill
+    assert [s["id"] for s in outbox.pending()] == [s["id"] for s in items[2:]]
+    outbox.file.write_text(outbox.file.read_text("utf-8") + "{not json\n", "utf-8")
+    with pytest.raises(LrsError, match=r"xapi\.jsonl, line 6: not a statement"):
+        outbox.pending()
