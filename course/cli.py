@@ -50,6 +50,8 @@ CourseDir = Annotated[Path, typer.Option("--course-dir", help="The trainer works
 def _known_errors() -> tuple[type[Exception], ...]:
     from course.compliance.certificates import CertificateError
     from course.compliance.ledger import LedgerError
+    from course.compliance.lrs import LrsError
+    from course.compliance.remind import RemindError
     from course.compliance.report import ReportError
     from course.compliance.roster import RosterError
     from course.grading.coursedir import GradingError
@@ -60,7 +62,7 @@ def _known_errors() -> tuple[type[Exception], ...]:
     from course.workspace import WorkspaceError
 
     return (PolicyError, ReleaseError, RosterError, WorkspaceError, CheckError, LedgerError, ReportError,
-            CertificateError, LabError, GradingError)
+            CertificateError, LabError, GradingError, LrsError, RemindError)
 
 
 @app.command()
@@ -312,6 +314,11 @@ def lab(
     raise typer.Exit(labs.run(server, port=port, open_browser=browser))
 
 
+SettingsFile = Annotated[Path | None, typer.Option("--settings", help="Delivery settings (LRS, SMTP) "
+                                                   "(default: delivery.yaml in the workspace).",
+                                                   show_default=False)]
+
+
 def _as_of(text: str | None) -> date | None:
     if text is None:
         return None
@@ -332,11 +339,27 @@ def report(
     formats: Annotated[list[str] | None, typer.Option("--format", help="Only these outputs: csv, xlsx, html, "
                                                       "xapi, pdf (repeat or comma-separate; default: all).",
                                                       show_default=False)] = None,
+    lrs: Annotated[str | None, typer.Option("--lrs", help="Also send the xAPI statements to this learning record "
+                                            "store (its xAPI address, e.g. https://lrs.example/xAPI/); "
+                                            "credentials from $COURSE_LRS_USERNAME and $COURSE_LRS_PASSWORD or "
+                                            "the settings file.", show_default=False)] = None,
+    settings: SettingsFile = None,
 ) -> None:
-    """Completion status, overdue list, reminders, dashboard, certificates and xAPI for compliance staff."""
+    """Completion status, overdue list, reminders, dashboard, certificates and xAPI for compliance staff.
+
+    With `--lrs URL` the statements then go to the LRS; what cannot be sent waits in the workspace's
+    outbox (compliance/outbox/) and goes first next time. Exits 1 when some statements were not delivered.
+    """
     from course.compliance.report import FORMATS, build_report
 
     chosen = [f.strip() for item in (formats or FORMATS) for f in item.split(",") if f.strip()]
+    delivery = None
+    if lrs is not None:
+        from course.compliance.lrs import prepare
+
+        if "xapi" not in chosen:
+            raise typer.BadParameter("--lrs sends the xapi output: add --format xapi", param_hint="--lrs")
+        delivery = prepare(course_dir, lrs, settings)
     with console.status("Reading the gradebook and writing the report ..."):
         result = build_report(course_dir, out, as_of=_as_of(as_of), pseudonymise=pseudonymise, formats=chosen)
     s = result.summary
@@ -354,6 +377,61 @@ def report(
     dashboard = result.out / "dashboard.html"
     if dashboard in result.files:
         console.print(f"Open the dashboard: {dashboard.as_uri()}")
+    if delivery is not None:
+        from course.compliance.lrs import read_jsonl, send_statements
+
+        target, auth, lrs_settings = delivery
+        with console.status(f"Sending statements to {target} ...") as status:
+            sent = send_statements(course_dir, read_jsonl(result.out / "xapi.jsonl"), url=target, auth=auth,
+                                   settings=lrs_settings,
+                                   progress=lambda done, total: status.update(f"Sent {done:,} of {total:,} ..."))
+        for rejected in sent.rejected:
+            err.print(f"[red]✘[/] {rejected}", highlight=False, soft_wrap=True)
+        if sent.stopped:
+            err.print(f"[bold red]stopped:[/] {sent.stopped}", highlight=False, soft_wrap=True)
+        console.print(f"LRS: {sent.summary()}.", highlight=False)
+        raise typer.Exit(0 if sent.ok else 1)
+
+
+@app.command()
+def remind(
+    course_dir: CourseDir,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Status as of this date, YYYY-MM-DD "
+                                              "(default: today).", show_default=False)] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be sent; send nothing.")] = False,
+    settings: SettingsFile = None,
+) -> None:
+    """Email every employee the reminders `course report` lists, their manager in Cc when overdue.
+
+    One message each (plain text and HTML from the policy folder's email/ templates), by SMTP as the
+    settings file says; at most one per employee a day, each recorded in the ledger. Exits 1 when a
+    message could not be sent (run it again: nothing is sent twice).
+    """
+    from course.compliance.remind import remind as do_remind
+
+    with console.status("Sending reminders ...") as status:
+        result = do_remind(course_dir, as_of=_as_of(as_of), dry_run=dry_run, settings_file=settings,
+                           progress=lambda r: status.update(f"Sent to {r.to} ..."))
+    head = f"Reminders as of {result.as_of.isoformat()}"
+    already = f"{len(result.already):,} already reminded today (not sent again)"
+    if result.dry_run:
+        console.print(f"{head} (dry run, nothing sent): {len(result.planned):,} to send, {already}.",
+                      highlight=False)
+        console.print(f"From: {result.sender}", highlight=False)
+        for n, r in enumerate(result.planned, start=1):
+            console.print(f"{n}. To: {r.name} <{r.to}>" + (f"\n   Cc: {r.cc}" if r.cc else "")
+                          + f"\n   Subject: {r.subject}", highlight=False, markup=False)
+            for line in r.preview():
+                console.print(f"   | {line}", highlight=False, markup=False)
+        return
+    for r, reason in result.failed:
+        err.print(f"[red]✘[/] {r.name} <{r.to}>: not sent: {reason}", highlight=False, soft_wrap=True)
+    if result.stopped:
+        err.print(f"[bold red]stopped:[/] {result.stopped}", highlight=False, soft_wrap=True)
+    cc = sum(1 for r in result.sent if r.cc)
+    console.print(f"{head}: {len(result.sent):,} sent ({cc:,} with the manager in Cc), "
+                  f"{result.unsent:,} not sent, {already}.", highlight=False)
+    raise typer.Exit(1 if result.unsent else 0)
 
 
 @ledger_app.command("verify")
