@@ -383,6 +383,34 @@ def report(
         console.print(f"Open the dashboard: {dashboard.as_uri()}")
 
 
+@app.command()
+def items(
+    course_dir: AnyCourseDir,
+    out: Annotated[Path, typer.Option("--out", help="Folder for items.csv and items.html (made owner-only).")],
+    db: DbUrl = None,
+) -> None:
+    """Item analysis for trainers: per graded item, attempts, difficulty, discrimination, common wrong answers.
+
+    Flags items too easy (p > 0.9), too hard (p < 0.2) or negatively discriminating (r < 0) for review.
+    Writes `items.csv` and `items.html`; the page shows learners' answers: keep it from learners.
+    """
+    import pandas as pd
+
+    from course.compliance.items import write_items
+
+    with console.status("Reading the gradebook and the learners' answers ..."):
+        result = write_items(course_dir, out, db_url=db)
+    table = result.table
+    console.print(f"Item analysis: {len(table)} graded item(s) in {table['assignment'].nunique()} assignment(s), "
+                  f"{len(result.flagged)} flagged for review.", highlight=False)
+    for row in result.flagged.itertuples(index=False):
+        r = "–" if pd.isna(row.discrimination) else f"{row.discrimination:.2f}"
+        console.print(f"  {row.assignment} / {row.item}: {row.flags} (p {row.difficulty:.2f}, r {r})",
+                      highlight=False, markup=False)
+    for path in result.files:
+        console.print(f"  {path}", highlight=False)
+
+
 @ledger_app.command("verify")
 def ledger_verify(
     course_dir: CourseDir,

@@ -435,7 +435,7 @@ class Ledger:
             f.seek(size - 1)
             if f.read(1) != b"\n":
                 raise LedgerError(f"{self.events_file} ends with a torn line (an interrupted write); run "
-                                  "`course ledger verify`, then Ledger.recover() to set it aside")
+                                  "`course ledger recover` to set it aside")
             back = min(size, 65536)
             while True:
                 f.seek(size - back)
@@ -545,7 +545,7 @@ def _verify(ledger: Ledger, anchor: str | None) -> VerifyResult:
             problems.append(LedgerProblem("edited", f"not a ledger event ({exc})", line=number))
     if torn:
         problems.append(LedgerProblem("torn", f"the last line is incomplete ({len(torn)} bytes without a newline: "
-                                      "an interrupted write or a cut file); Ledger.recover() sets it aside",
+                                      "an interrupted write or a cut file); `course ledger recover` sets it aside",
                                       line=len(lines) + 1))
 
     # 1. content changed without recomputing the hash
