@@ -157,3 +157,28 @@ def test_a_written_answer_left_as_released_is_not_attempted(tmp_path: Path) -> N
     path = tmp_path / "n.ipynb"
     nbformat.write(nb, path)
     assert notebook_answers(path) == {"w": Answer(False, None), "a": Answer(True, "a = 1")}
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_page_passes_axe_and_works_with_the_keyboard(graded: Workspace, tmp_path: Path, chromium: object) -> None:
+    """axe-core finds nothing serious or critical; Tab reaches each table region (they scroll sideways)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    write_items(graded.root, tmp_path / "out")
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto((tmp_path / "out" / "items.html").as_uri())
+        results = Axe().run(page)
+        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                   for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert serious == []
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
+        assert focused == f"Items of {ASSIGNMENT}"
+        assert requests == [(tmp_path / "out" / "items.html").as_uri()]  # loads nothing else
+    finally:
+        context.close()

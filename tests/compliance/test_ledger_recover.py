@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from course.compliance.ledger import Ledger
-from course.doctor import ledger_check
+from course.doctor import Diagnosis, Item, ledger_check, render
 from course.workspace import Workspace
 from tests.conftest import REPO
 
@@ -94,6 +94,8 @@ def test_each_crash_state_is_found_and_repaired(ledger: Ledger) -> None:
     with open(ledger.events_file, "ab") as f:
         f.write(b'{"data":{"n":5,"pad":"xx')
     assert ledger_check(ledger.directory.parent)[0].startswith("Ledger: NEEDS RECOVERY")
+    shown = render(Diagnosis(items=[Item("python", "3.11")], ledger=ledger_check(ledger.directory.parent)))
+    assert f"  run `course ledger recover --course-dir {ledger.directory.parent}`" in shown  # course doctor
     dry = ledger.recover(dry_run=True)
     assert len(dry.found) == 2 and dry.event is None and not dry.after.ok  # a dry run changes nothing
     result = ledger.recover()

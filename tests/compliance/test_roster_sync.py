@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from course.compliance.roster import (
     plan_import,
 )
 from course.workspace import Workspace
+from tests.compliance.test_cli import course
 from tests.conftest import REPO
 
 TRACKS = ("all_staff", "customer_facing", "social_team")
@@ -153,15 +152,6 @@ def test_a_plan_made_before_another_import_is_refused(ws: Workspace, tmp_path: P
     with pytest.raises(RosterError, match="changed after this import was planned"):
         apply_plan(ws, stale)
     assert "E6" not in load_roster(ws.root)
-
-
-COURSE = [sys.executable, "-c", "from course.cli import main; main()"]
-
-
-def course(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*COURSE, *args], capture_output=True, text=True, timeout=300,
-                          env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "COLUMNS": "200",
-                               "HOME": str(REPO / "var")})
 
 
 @pytest.mark.slow
