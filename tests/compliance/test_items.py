@@ -29,6 +29,8 @@ ASSIGNMENT = "01-value-not-noise"
 PLANTED = "post_3_value"  # the strong get it wrong, the weak right
 NORMAL = ("post_1_value", "post_2_value", "pair_1_doer")
 
+pytestmark = pytest.mark.xdist_group("items")  # one graded workspace for the module, in one worker
+
 
 def skills(students: list[str]) -> dict[str, float]:
     """Evenly spread ability, weakest first."""
