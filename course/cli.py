@@ -164,7 +164,10 @@ def doctor(
     course_dir: Annotated[Path | None, typer.Option("--course-dir", help="Use this course's sandbox settings "
                                                     "(c.SandboxKernelLauncher).", show_default=False)] = None,
 ) -> None:
-    """What is installed, and which isolation level grading runs learners' code with, and why."""
+    """What is installed, and which isolation level grading runs learners' code with, and why.
+
+    With `--course-dir`, also whether the course's ledger needs `course ledger recover`.
+    """
     from course.doctor import diagnose, render
     from course.grading import sandbox
 
@@ -174,7 +177,7 @@ def doctor(
 
         settings = sandbox.Settings.from_config(open_course(course_dir).config)
     with console.status("Trying the sandbox ..."):
-        diagnosis = diagnose(settings)
+        diagnosis = diagnose(settings, course_dir=course_dir)
     for line in render(diagnosis):
         console.print(line, highlight=False, soft_wrap=True)
 
@@ -225,17 +228,41 @@ def workspace_init(
 @roster_app.command("import")
 def roster_import(
     file: Annotated[Path, typer.Argument(help="HR roster CSV (employee_id, name, email, department, "
-                                         "manager_email, track, start_date).")],
+                                         "manager_email, track, start_date; optional status).")],
     course_dir: CourseDir,
+    full: Annotated[bool, typer.Option("--full", help="The file is the whole roster: deactivate everyone "
+                                       "active who is not in it.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Go ahead even when more than --max-deactivate of "
+                                      "the active staff would be deactivated.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    max_deactivate: Annotated[float | None, typer.Option(
+        "--max-deactivate", min=0, max=100, help="Percent of the active staff an import may deactivate "
+        "without --yes (default: 20).", show_default=False)] = None,
 ) -> None:
-    """Add, update, deactivate and reactivate learners from the HR roster (the whole staff list).
+    """Add, update, deactivate and reactivate learners from an HR file, after showing what will change.
 
-    A file with any error imports nothing; each problem is listed with its line.
+    A partial file (the default) changes only the people it names; a row whose `status` is `leaver`
+    (or `left`, `inactive`, `terminated`, ...) deactivates that person. With `--full` the file is the
+    whole staff list and everyone missing from it is deactivated too. More than 20% of the active
+    staff deactivated at once needs `--yes`. A file with any error imports nothing; each problem is
+    listed with its line and column.
     """
-    from course.compliance.roster import import_roster
+    from course.compliance.roster import MAX_DEACTIVATE_PERCENT, DeactivationRefused, apply_plan, plan_import
     from course.workspace import Workspace
 
-    result = import_roster(Workspace.open(course_dir), file)
+    ws = Workspace.open(course_dir)
+    limit = MAX_DEACTIVATE_PERCENT if max_deactivate is None else max_deactivate
+    plan = plan_import(ws, file, full=full)
+    for line in plan.describe():
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    if dry_run:
+        console.print(f"Dry run: {plan.summary()}; nothing was changed.")
+        return
+    try:
+        result = apply_plan(ws, plan, yes=yes, max_deactivate_percent=limit)
+    except DeactivationRefused as exc:
+        err.print(f"[bold red]refused:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     console.print(f"Roster: {result.summary()}.")
 
 
@@ -434,6 +461,34 @@ def remind(
     raise typer.Exit(1 if result.unsent else 0)
 
 
+@app.command()
+def items(
+    course_dir: AnyCourseDir,
+    out: Annotated[Path, typer.Option("--out", help="Folder for items.csv and items.html (made owner-only).")],
+    db: DbUrl = None,
+) -> None:
+    """Item analysis for trainers: per graded item, attempts, difficulty, discrimination, common wrong answers.
+
+    Flags items too easy (p > 0.9), too hard (p < 0.2) or negatively discriminating (r < 0) for review.
+    Writes `items.csv` and `items.html`; the page shows learners' answers: keep it from learners.
+    """
+    import pandas as pd
+
+    from course.compliance.items import write_items
+
+    with console.status("Reading the gradebook and the learners' answers ..."):
+        result = write_items(course_dir, out, db_url=db)
+    table = result.table
+    console.print(f"Item analysis: {len(table)} graded item(s) in {table['assignment'].nunique()} assignment(s), "
+                  f"{len(result.flagged)} flagged for review.", highlight=False)
+    for row in result.flagged.itertuples(index=False):
+        r = "–" if pd.isna(row.discrimination) else f"{row.discrimination:.2f}"
+        console.print(f"  {row.assignment} / {row.item}: {row.flags} (p {row.difficulty:.2f}, r {r})",
+                      highlight=False, markup=False)
+    for path in result.files:
+        console.print(f"  {path}", highlight=False)
+
+
 @ledger_app.command("verify")
 def ledger_verify(
     course_dir: CourseDir,
@@ -454,6 +509,46 @@ def ledger_verify(
     for problem in result.problems:
         err.print(f"  {problem}", highlight=False)
     raise typer.Exit(1)
+
+
+@ledger_app.command("recover")
+def ledger_recover(
+    course_dir: CourseDir,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be repaired; change nothing.")] = False,
+) -> None:
+    """Repair what a crash left in the ledger (a torn last line, a stale head, temporary files).
+
+    Prints what it found, what it repaired and what it could not (signs of tampering need a backup),
+    records the repair as a `ledger_recovered` event, then checks the ledger. Safe to run again.
+    Exits 1 when the ledger does not verify afterwards.
+    """
+    from course.compliance.ledger import Ledger
+    from course.workspace import Workspace
+
+    ledger = Ledger.for_workspace(Workspace.open(course_dir).root)
+    result = ledger.recover(dry_run=dry_run)
+    after = result.after
+    if not result.found:
+        console.print(f"[green]✔[/] Nothing to recover: {after.count:,} event(s); head {after.head}" if after.ok
+                      else "Nothing a crash leaves behind was found.", highlight=False)
+    for found in result.found:
+        console.print(f"  found: {found}", highlight=False, markup=False, soft_wrap=True)
+    for repaired in result.repaired:
+        console.print(f"  {'would repair' if dry_run else 'repaired'}: {repaired}", highlight=False, markup=False,
+                      soft_wrap=True)
+    for left in result.unrepaired:
+        err.print(f"  could not repair: {left}", highlight=False, markup=False, soft_wrap=True)
+    if result.event is not None:
+        console.print(f"  recorded: event {result.event.seq} ({result.event.kind})", highlight=False)
+    if dry_run:
+        console.print("Dry run: nothing was changed.")
+    elif after.ok and result.found:
+        console.print(f"[green]✔[/] Ledger intact after recovery: {after.count:,} event(s); head {after.head}",
+                      highlight=False)
+    if not after.ok and not dry_run:
+        err.print(f"[bold red]✘ Ledger still does not verify:[/] {len(after.problems)} problem(s); "
+                  "`course ledger verify` lists them", highlight=False)
+        raise typer.Exit(1)
 
 
 @certificate_app.command("verify")

@@ -38,6 +38,7 @@ class Diagnosis:
     items: list[Item] = field(default_factory=list)
     isolation: sandbox.Isolation | None = None
     user_namespaces: str = ""
+    ledger: list[str] = field(default_factory=list)  # with a course: its ledger, see ledger_check
 
     @property
     def sandboxed(self) -> bool:
@@ -75,8 +76,27 @@ def user_namespaces() -> str:
     return ", ".join(facts) or "unknown (no /proc/sys/user)"
 
 
-def diagnose(settings: sandbox.Settings | None = None) -> Diagnosis:
-    """Look at this machine and try the sandbox with ``settings`` (default: the defaults)."""
+def ledger_check(course_dir: Path) -> list[str]:
+    """The course's ledger: intact, in need of `course ledger recover` (and why), or damaged."""
+    from course.compliance.ledger import Ledger
+
+    ledger = Ledger.for_workspace(Path(course_dir))
+    if not ledger.events_file.exists():
+        return [f"Ledger: no events yet ({ledger.directory})"]
+    check = ledger.recover(dry_run=True)
+    if check.needed:
+        return ([f"Ledger: NEEDS RECOVERY ({ledger.directory})"] + [f"  found: {f}" for f in check.found]
+                + [f"  run `course ledger recover --course-dir {course_dir}`"])
+    if check.after is not None and not check.after.ok:
+        return ([f"Ledger: DAMAGED, not repairable by recovery ({ledger.directory})"]
+                + [f"  {p}" for p in check.after.problems[:5]] + ["  run `course ledger verify` for the full list"])
+    head = check.after.head if check.after else ""
+    return [f"Ledger: intact, {check.after.count if check.after else 0:,} event(s); head {head}"]
+
+
+def diagnose(settings: sandbox.Settings | None = None, *, course_dir: Path | None = None) -> Diagnosis:
+    """Look at this machine and try the sandbox with ``settings`` (default: the defaults); with
+    ``course_dir``, check its ledger too."""
     items = [Item("python", f"{sys.version.split()[0]} ({sys.executable})")]
     for package in PACKAGES:
         try:
@@ -90,7 +110,8 @@ def diagnose(settings: sandbox.Settings | None = None) -> Diagnosis:
     items.append(_program("PostgreSQL", ["initdb", "/usr/lib/postgresql/*/bin/initdb"],
                           note="needed only for a PostgreSQL gradebook and its tests"))
     return Diagnosis(items=items, isolation=sandbox.isolation(settings or sandbox.Settings()),
-                     user_namespaces=user_namespaces())
+                     user_namespaces=user_namespaces(),
+                     ledger=ledger_check(course_dir) if course_dir is not None else [])
 
 
 def render(diagnosis: Diagnosis) -> list[str]:
@@ -113,4 +134,6 @@ def render(diagnosis: Diagnosis) -> list[str]:
         ]
         if not level.sandboxed:
             lines.append("  `course grade` warns on every run; `course grade --require-sandbox` refuses to grade.")
+    if diagnosis.ledger:
+        lines += ["", *diagnosis.ledger]
     return lines

@@ -205,7 +205,8 @@ def _json_for_script(data: Any) -> str:
 def render_dashboard(records: ComplianceRecords, persons: dict[str, Person], summary: Summary, *,
                      policy_hash: str, ledger_head: str, pseudonymised: bool, files: list[str],
                      company: str, generated: datetime | None = None, overdue_limit: int = 200,
-                     warnings: list[str] | None = None) -> str:
+                     warnings: list[str] | None = None, items_page: str | None = None) -> str:
+    """The dashboard page; ``items_page`` is a relative link to ``course items``' page when there is one."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]),
@@ -230,4 +231,5 @@ def render_dashboard(records: ComplianceRecords, persons: dict[str, Person], sum
         overdue=summary.overdue[:overdue_limit], overdue_total=len(summary.overdue), by_manager=by_manager[:15],
         managers_total=len(by_manager), data_json=_json_for_script(_table_data(records, persons)),
         departments=sorted(d.name for d in summary.departments), tracks=policy.track_ids, warnings=warnings or [],
+        items_page=items_page,
     )

@@ -158,6 +158,26 @@ class VerifyResult:
         return self.ok
 
 
+@dataclass
+class Recovery:
+    """What :meth:`Ledger.recover` found, what it repaired (or would, in a dry run), what it could not.
+
+    ``found`` and ``repaired`` are parallel where a finding was repaired; ``unrepaired`` says what is
+    left and why; ``event`` is the ``ledger_recovered`` event recorded; ``after`` the check afterwards.
+    """
+
+    found: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    unrepaired: list[str] = field(default_factory=list)
+    event: Event | None = None
+    after: VerifyResult | None = None
+
+    @property
+    def needed(self) -> bool:
+        """Whether there was anything to repair (what ``course doctor`` reports)."""
+        return bool(self.repaired)
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -239,46 +259,151 @@ class Ledger:
         if not prepared:
             return []
         with self._locked():
-            seq, prev = self._tail()
-            now = _fmt_time(self.clock())
-            events, lines = [], []
-            for kind_json, text, data in prepared:
-                seq += 1
-                # canonical_json of the event, spelt out: keys in sorted order, no spaces
-                tail = f'"kind":{kind_json},"prev_hash":"{prev}","seq":{seq},"time":"{now}"}}'
-                h = hashlib.sha256(f'{{"data":{text},{tail}'.encode()).hexdigest()
-                lines.append(f'{{"data":{text},"hash":"{h}",{tail}\n')
-                events.append(Event(seq=seq, time=now, kind=json.loads(kind_json), data=data, prev_hash=prev, hash=h))
-                prev = h
-            payload = "".join(lines).encode("utf-8")
-            fd = os.open(self.events_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                written = os.write(fd, payload)
-                while written < len(payload):
-                    written += os.write(fd, payload[written:])
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            self._write_head(seq, prev)
+            return self._append_prepared(prepared)
+
+    def _append_locked(self, items: list[tuple[str, Mapping[str, Any]]]) -> list[Event]:
+        """:meth:`append_many` for a caller that holds the lock already."""
+        prepared = [(json.dumps(kind), canonical_json(dict(data)), json.loads(canonical_json(dict(data))))
+                    for kind, data in items]
+        return self._append_prepared(prepared)
+
+    def _append_prepared(self, prepared: list[tuple[str, str, dict[str, Any]]]) -> list[Event]:
+        seq, prev = self._tail()
+        now = _fmt_time(self.clock())
+        events, lines = [], []
+        for kind_json, text, data in prepared:
+            seq += 1
+            # canonical_json of the event, spelt out: keys in sorted order, no spaces
+            tail = f'"kind":{kind_json},"prev_hash":"{prev}","seq":{seq},"time":"{now}"}}'
+            h = hashlib.sha256(f'{{"data":{text},{tail}'.encode()).hexdigest()
+            lines.append(f'{{"data":{text},"hash":"{h}",{tail}\n')
+            events.append(Event(seq=seq, time=now, kind=json.loads(kind_json), data=data, prev_hash=prev, hash=h))
+            prev = h
+        payload = "".join(lines).encode("utf-8")
+        fd = os.open(self.events_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            written = os.write(fd, payload)
+            while written < len(payload):
+                written += os.write(fd, payload[written:])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self._write_head(seq, prev)
         return events
 
-    def recover(self) -> Event | None:
-        """Set a torn last line aside (to ``torn-SEQ.bin``) and record that; ``None`` when nothing was torn."""
+    def recover(self, *, dry_run: bool = False) -> Recovery:
+        """Repair what a crash can leave behind, record the repair as a ``ledger_recovered`` event, and
+        say what was found, what was repaired and what could not be (see :class:`Recovery`).
+
+        Repaired: a torn last line (set aside whole into ``torn-LINE.bin``, then cut off), leftover
+        temporary files of an interrupted write, a ``head.json`` behind the log or missing, and a torn
+        line set aside by an earlier recovery that was itself interrupted before recording it. Not
+        repaired: signs of tampering (edited, deleted, inserted, reordered or truncated events, a
+        damaged head file): those need a backup, and are reported. Every step is atomic (a file is
+        written whole to a temporary name, ``fsync``\\ ed and renamed), so recovery can itself be
+        interrupted and run again; run on a ledger with nothing to repair, it changes nothing.
+        ``dry_run`` only reports what it would do (as ``course doctor`` does).
+        """
+        result = Recovery()
+        if not self.directory.exists():
+            result.after = self.verify()
+            return result
         with self._locked():
-            raw = self.events_file.read_bytes() if self.events_file.exists() else b""
-            if not raw or raw.endswith(b"\n"):
-                return None
+            self._recover_locked(result, dry_run)
+        result.after = self.verify()
+        return result
+
+    def _recover_locked(self, result: Recovery, dry_run: bool) -> None:
+        would = "would " if dry_run else ""
+        # 1. temporary files of a write that was killed (no writer is running: we hold the lock)
+        leftovers = sorted(self.directory.glob(".*.tmp"))
+        if leftovers:
+            result.found.append(f"{len(leftovers)} temporary file(s) left by an interrupted write "
+                                f"({', '.join(p.name for p in leftovers[:3])}{', …' if len(leftovers) > 3 else ''})")
+            if not dry_run:
+                for path in leftovers:
+                    path.unlink(missing_ok=True)
+                _fsync_dir(self.directory)
+            result.repaired.append(f"{would}remove them")
+        # 2. a torn last line: set aside whole (atomically) before the file is cut
+        raw = self.events_file.read_bytes() if self.events_file.exists() else b""
+        set_aside: list[dict[str, Any]] = []
+        if raw and not raw.endswith(b"\n"):
             cut = raw.rfind(b"\n") + 1
-            torn = raw[cut:]
-            count = raw[:cut].count(b"\n")
-            aside = self.directory / f"torn-{count + 1}.bin"
-            _write_private(aside, torn)
-            with open(self.events_file, "r+b") as f:
-                f.truncate(cut)
-                f.flush()
-                os.fsync(f.fileno())
-        return self.append("ledger_recovered", set_aside=aside.name, bytes=len(torn),
-                           sha256=hashlib.sha256(torn).hexdigest())
+            torn, line = raw[cut:], raw[:cut].count(b"\n") + 1
+            digest = hashlib.sha256(torn).hexdigest()
+            aside = self.directory / f"torn-{line}.bin"
+            if aside.exists() and aside.read_bytes() != torn:
+                aside = self.directory / f"torn-{line}-{digest[:12]}.bin"
+            result.found.append(f"a torn last line (line {line}: {len(torn):,} bytes without a newline, "
+                                "an interrupted write that was never acknowledged)")
+            if not dry_run:
+                _write_private(aside, torn)
+                with open(self.events_file, "r+b") as f:
+                    f.truncate(cut)
+                    f.flush()
+                    os.fsync(f.fileno())
+            result.repaired.append(f"{would}set it aside in {aside.name} and cut it off the log")
+            set_aside.append({"file": aside.name, "bytes": len(torn), "sha256": digest})
+        # 3. a torn line set aside by a recovery that was interrupted before it recorded that
+        recorded = self._recorded_asides()
+        for aside in sorted(self.directory.glob("torn-*.bin")):
+            if aside.name not in recorded and all(a["file"] != aside.name for a in set_aside):
+                blob = aside.read_bytes()
+                result.found.append(f"{aside.name}, set aside by an interrupted recovery, is not recorded yet")
+                result.repaired.append(f"{would}record it")
+                set_aside.append({"file": aside.name, "bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()})
+        # 4. the head, and everything a crash cannot explain
+        check = _verify(self, None)
+        problems = [p for p in check.problems if p.kind != "torn" or not set_aside]  # a dry run leaves it
+        head_fixed = False
+        for warning in check.warnings:
+            if "behind the log" in warning:
+                result.found.append(warning.split(" (")[0])
+                result.repaired.append(f"{would}bring {self.head_file.name} up to the last event")
+                head_fixed = True
+        for problem in problems:
+            if problem.kind == "anchor" and not self.head_file.exists() and len(problems) == 1:
+                result.found.append(f"{self.head_file.name} is missing (a crash before the first head was written)")
+                result.repaired.append(f"{would}rebuild it from the log; events cut from its end earlier cannot be "
+                                       "detected, so compare the head with an anchor kept elsewhere")
+                head_fixed = True
+            else:
+                result.found.append(str(problem))
+                result.unrepaired.append(f"{problem}: not something a crash does; restore "
+                                         f"{self.events_file.name} and {self.head_file.name} from a backup, or "
+                                         "keep the ledger as it is and report it")
+        if dry_run or not (set_aside or head_fixed or leftovers):
+            return
+        data: dict[str, Any] = {"repaired": [f"{f} ({r})" for f, r in zip(result.found, result.repaired,
+                                                                      strict=False)]}
+        if set_aside:
+            data["set_aside"] = set_aside
+        try:
+            result.event = self._append_locked([("ledger_recovered", data)])[0]
+        except LedgerError as exc:
+            result.unrepaired.append(f"the recovery could not be recorded: {exc}")
+
+    def _recorded_asides(self) -> set[str]:
+        """Names of the files that ``ledger_recovered`` events say were set aside."""
+        names: set[str] = set()
+        if not self.events_file.exists():
+            return names
+        with open(self.events_file, "rb") as f:
+            for blob in f:
+                if b'"ledger_recovered"' not in blob:
+                    continue
+                try:
+                    event = _parse_event(blob.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError):
+                    continue
+                aside = event.data.get("set_aside")
+                for item in aside if isinstance(aside, list) else [aside]:
+                    if isinstance(item, dict) and isinstance(item.get("file"), str):
+                        names.add(item["file"])
+                    elif isinstance(item, str):  # the format of the first recoveries
+                        names.add(item)
+        return names
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -310,7 +435,7 @@ class Ledger:
             f.seek(size - 1)
             if f.read(1) != b"\n":
                 raise LedgerError(f"{self.events_file} ends with a torn line (an interrupted write); run "
-                                  "`course ledger verify`, then Ledger.recover() to set it aside")
+                                  "`course ledger recover` to set it aside")
             back = min(size, 65536)
             while True:
                 f.seek(size - back)
@@ -420,7 +545,7 @@ def _verify(ledger: Ledger, anchor: str | None) -> VerifyResult:
             problems.append(LedgerProblem("edited", f"not a ledger event ({exc})", line=number))
     if torn:
         problems.append(LedgerProblem("torn", f"the last line is incomplete ({len(torn)} bytes without a newline: "
-                                      "an interrupted write or a cut file); Ledger.recover() sets it aside",
+                                      "an interrupted write or a cut file); `course ledger recover` sets it aside",
                                       line=len(lines) + 1))
 
     # 1. content changed without recomputing the hash

@@ -166,7 +166,8 @@ def build_report(course_dir: Path | str, out: Path | str, *, as_of: date | None 
             shown = [*names, "dashboard.html"] + (["certificates/"] if certificates else [])
             html = render_dashboard(records, persons, summary, policy_hash=policy_hash, ledger_head=head_before,
                                     pseudonymised=pseudonymise, files=shown, company=policies.privacy.company,
-                                    generated=started, warnings=[] if check.ok else notes[-1:])
+                                    generated=started, warnings=[] if check.ok else notes[-1:],
+                                    items_page="items.html" if (out / "items.html").exists() else None)
             stage("dashboard.html", html)
             names.append("dashboard.html")
         # everything is ready: flush it to disk once, then move it into place

@@ -215,10 +215,11 @@ def test_torn_last_line_is_reported_and_blocks_appends(ledger: Ledger) -> None:
     with pytest.raises(LedgerError, match="torn"):
         list(ledger.events())
     recovered = ledger.recover()
-    assert recovered is not None and recovered.kind == "ledger_recovered" and recovered.seq == 7
+    assert recovered.event is not None and recovered.event.kind == "ledger_recovered" and recovered.event.seq == 7
     assert (ledger.directory / "torn-7.bin").read_bytes() == b'{"data":{"stud'
-    assert ledger.verify().ok
-    assert ledger.recover() is None
+    assert ledger.verify().ok and recovered.after is not None and recovered.after.ok
+    again = ledger.recover()
+    assert not again.needed and again.event is None
 
 
 def test_head_behind_after_interrupted_write_is_only_a_warning(ledger: Ledger) -> None:

@@ -99,7 +99,9 @@ def test_add_change_deactivate_reactivate_keep_history(tmp_path: Path) -> None:
     first = import_roster(ws, write(tmp_path, ADA + BO), tracks=TRACKS, today=date(2026, 3, 1))
     assert (first.added, first.updated, first.deactivated) == (["E1", "E2"], [], [])
     moved = ADA.replace("Care", "Marketing").replace("all_staff", "social_team")
-    second = import_roster(ws, write(tmp_path, moved + CY), tracks=TRACKS, today=date(2026, 4, 1))
+    # a full roster without E2: E2 is deactivated (1 of 2 active, so it needs yes=True)
+    second = import_roster(ws, write(tmp_path, moved + CY), full=True, yes=True, tracks=TRACKS,
+                           today=date(2026, 4, 1))
     assert (second.added, second.updated, second.deactivated) == (["E3"], ["E1"], ["E2"])
     third = import_roster(ws, write(tmp_path, moved + BO + CY), tracks=TRACKS, today=date(2026, 5, 1))
     assert (third.reactivated, third.unchanged, third.updated) == (["E2"], ["E1", "E3"], [])
