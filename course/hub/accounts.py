@@ -22,6 +22,7 @@ import pwd
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -205,8 +206,11 @@ def remove_unix_account(name: str) -> None:
     if not unix_exists(name):
         return
     home = pwd.getpwnam(name).pw_dir
-    subprocess.run([sbin("pkill"), "-KILL", "-u", name], capture_output=True, check=False)
-    subprocess.run([sbin("userdel"), name], capture_output=True, check=False)
+    for _ in range(50):  # userdel refuses while the account still has processes
+        subprocess.run([sbin("pkill"), "-KILL", "-u", name], capture_output=True, check=False)
+        if subprocess.run([sbin("userdel"), name], capture_output=True, check=False).returncode in (0, 6):
+            break
+        time.sleep(0.2)
     if group_exists(name):
         subprocess.run([sbin("groupdel"), name], capture_output=True, check=False)
     if home and home not in ("/", "") and Path(home).is_dir():

@@ -123,12 +123,17 @@ class File(Base):
 class Verify(Base):
     @web.authenticated
     def get(self) -> None:
-        from course.compliance.certificates import verify_certificate
+        from course.compliance.certificates import CertificateError, verify_certificate
 
         code = self.get_argument("code", "").strip()[:80]
         if not code:
             raise web.HTTPError(400, "give the code printed on the certificate")
-        check = verify_certificate(self.settings["workspace"], code)
+        try:
+            check = verify_certificate(self.settings["workspace"], code)
+        except CertificateError as exc:
+            message = html.escape(str(exc))
+            self.page("Certificate check", f'<p class="bad" role="status">✘ This is not genuine: {message}</p>')
+            return
         if check.valid and check.certificate:
             c = check.certificate
             body = (f'<p class="ok" role="status">✔ {html.escape(check.code)} is genuine.</p>'

@@ -71,7 +71,7 @@ def load_groups(accounts: list[Account]) -> dict[str, dict[str, list[str]]]:
     return {name: {"users": sorted(users)} for name, users in sorted(groups.items())}
 
 
-def load_roles() -> list[dict[str, Any]]:
+def load_roles(service_names: set[str]) -> list[dict[str, Any]]:
     """JupyterHub roles for the role groups and the services (the fewest scopes that work)."""
     roles: list[dict[str, Any]] = [
         {"name": "admin", "groups": [ROLE_GROUPS[Role.ADMIN]]},
@@ -83,7 +83,7 @@ def load_roles() -> list[dict[str, Any]]:
          "scopes": [f"access:services!service={COMPLIANCE}"]},
     ]
     for service, scopes in SERVICE_SCOPES.items():
-        if scopes:
+        if scopes and service in service_names:
             roles.append({"name": f"service-{service}", "services": [service], "scopes": scopes})
     return roles
 
@@ -155,8 +155,8 @@ def configure(c: Any, settings: HubSettings, state: HubState | None = None) -> N
     c.Authenticator.auth_refresh_age = 60  # a deactivated employee's session ends within a minute
     c.Authenticator.refresh_pre_spawn = True
     c.JupyterHub.load_groups = load_groups(accounts)
-    c.JupyterHub.load_roles = load_roles()
     c.JupyterHub.services = services(settings, state)
+    c.JupyterHub.load_roles = load_roles({s["name"] for s in c.JupyterHub.services})
     c.JupyterHub.default_url = default_url
     c.JupyterHub.spawner_class = "course.hub.spawner.CourseSpawner"
     c.CourseSpawner.state_dir = str(state.root)

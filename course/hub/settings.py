@@ -46,7 +46,7 @@ class HubSettings(_Strict):
     #: where employees' Unix homes go (default: STATE_DIR/home)
     home_root: Path | None = None
     #: Unix accounts the hub creates start with this
-    unix_prefix: str = Field("smw-", pattern=r"^[a-z][a-z0-9-]{0,7}$")
+    unix_prefix: str = Field("smw-", pattern=r"^[a-z][a-z0-9-]{0,10}$")
     roster: Path = Path("data/roster.csv")
     #: "postgres": a PostgreSQL server under STATE_DIR/postgres, started by `make hub`; or any SQLAlchemy URL
     gradebook: str = "postgres"

@@ -200,8 +200,8 @@ def prepare(settings: HubSettings, *, modules: list[str] | None = None) -> Prepa
         pg.start()
         db_url = pg.url
     ensure_runtime(state.root)
-    _workspace(state, db_url, settings.roster, modules)
     _protect_sources(state)
+    _workspace(state, db_url, settings.roster, modules)
     return Prepared(settings=settings, state=state, accounts=accounts, postgres=pg, new_passwords=new)
 
 
