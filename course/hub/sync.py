@@ -173,3 +173,61 @@ def _stop_servers(api: HubAPI, name: str, model: dict[str, Any]) -> bool:
         api.request("DELETE", path)
         stopped = True
     return stopped
+
+
+@dataclass
+class LocalSync:
+    """What :func:`sync_roster` did: the hub's changes, and passwords of accounts made now (shown once)."""
+
+    result: SyncResult
+    new_passwords: dict[str, str]
+
+
+def seed_native_accounts(db_path: Any, seed_file: Any, usernames: Iterable[str]) -> int:
+    """Copy new accounts' password hashes into the running hub's NativeAuthenticator table."""
+    import json
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from nativeauthenticator.orm import UserInfo
+
+    seed = json.loads(Path(seed_file).read_text("utf-8"))
+    engine = sa.create_engine(f"sqlite:///{db_path}")
+    added = 0
+    try:
+        with engine.begin() as conn:
+            UserInfo.__table__.create(conn, checkfirst=True)
+            for name in usernames:
+                known = conn.execute(sa.select(UserInfo.__table__.c.id).where(UserInfo.__table__.c.username == name))
+                if name in seed and known.first() is None:
+                    conn.execute(UserInfo.__table__.insert().values(
+                        username=name, password=seed[name]["hash"].encode(), is_authorized=True,
+                        email=seed[name].get("email", ""), has_2fa=False, login_email_sent=False))
+                    added += 1
+    finally:
+        engine.dispose()
+    return added
+
+
+def sync_roster(settings: Any, roster: Any, *, hub_url: str | None = None, token: str | None = None,
+                dry_run: bool = False) -> LocalSync:
+    """``course hub sync``: on the hub machine, make what new employees need (Unix account, Jupyter
+    config, password), then reconcile the hub's users and groups through its REST API."""
+    from course.hub.accounts import read_accounts
+    from course.hub.config import SYNC
+    from course.hub.state import HubState
+    from course.workspace import COURSE_ID
+
+    settings = settings.resolve()
+    accounts = read_accounts(roster or settings.roster, prefix=settings.unix_prefix)  # all lines checked first
+    state = HubState.open(settings)
+    url = hub_url or f"http://{settings.ip}:{settings.port}/"
+    token = token or state.read_secret(SYNC)
+    passwords: dict[str, str] = {}
+    if not dry_run and state.root.is_dir():
+        from course.hub.setup import ensure_accounts
+
+        passwords = ensure_accounts(state, accounts, course_id=COURSE_ID)
+        if (state.root / "jupyterhub.sqlite").exists():
+            seed_native_accounts(state.root / "jupyterhub.sqlite", state.native_seed, [a.username for a in accounts])
+    return LocalSync(result=sync_hub(accounts, url, token, dry_run=dry_run), new_passwords=passwords)

@@ -171,3 +171,34 @@ def test_a_wrong_password_is_refused_without_detail(hub: Hub) -> None:
         assert "Invalid username or password." in page.text
         answers.append(page.text.replace(name, "NAME"))
     assert "not been authorized" not in answers[0] and "exist" not in answers[0].lower()
+
+
+def test_roster_sync_adds_changes_and_deactivates_through_the_hub_api(hub: Hub, people: dict[str, Person],
+                                                                      tmp_path: Path) -> None:
+    """Cat leaves (server stopped, sign-in refused, record and files kept), Ben becomes a trainer, Dan
+    joins and can sign in; a second sync changes nothing. Runs last: it changes who is on the hub."""
+    from course.hub.sync import sync_roster
+    from tests.hub.conftest import PEOPLE, roster_text
+
+    assert hub.api("GET", "/users/cat").json()["servers"], "cat's server runs before the sync"
+    people_now = [p for p in PEOPLE if p[2] != "cat"]
+    people_now = [(*p[:5], "trainer") if p[2] == "ben" else p for p in people_now]
+    people_now.append(("E7006", "Dan Holloway", "dan", "Marketing", "social_team", "learner"))
+    roster = tmp_path / "roster.csv"
+    roster.write_text(roster_text(people_now), "utf-8")
+    hub.extra_accounts.append("dan")
+    done = sync_roster(hub.settings, roster)
+    r = done.result
+    assert (r.added, r.changed, r.deactivated, r.servers_stopped) == (["dan"], ["ben"], ["cat"], ["cat"])
+    cat = hub.api("GET", "/users/cat").json()
+    assert cat["servers"] == {} and "deactivated" in cat["groups"] and "learners" not in cat["groups"]
+    assert (Path(pwd.getpwnam(hub.unix("cat")).pw_dir) / "hello.txt").exists(), "a leaver's files are kept"
+    refused = Person(hub.url, "cat").sign_in(hub.passwords["cat"])
+    assert refused.url.endswith("/hub/login") and "Invalid username or password." in refused.text
+    assert "trainers" in hub.api("GET", "/users/ben").json()["groups"]
+    assert people["ben"].get("services/formgrader/formgrader/api/assignments").status_code == 200
+    dan = Person(hub.url, "dan")
+    assert not dan.sign_in(done.new_passwords["dan"]).url.endswith("/hub/login")
+    assert set(hub.api("GET", "/users/dan").json()["groups"]) == {"learners", "track-social_team"}
+    again = sync_roster(hub.settings, roster).result
+    assert (again.added, again.changed, again.deactivated) == ([], [], []) and len(again.unchanged) == 5
