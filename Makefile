@@ -13,6 +13,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core (accessibility checks in the browser tests), from npm, pinned in tools/axe/package-lock.json.
+AXE := tools/axe/node_modules/axe-core/axe.min.js
 PIP_FLAGS := --disable-pip-version-check --quiet
 PYTEST_ARGS ?=
 # nbgrader runs tools of its environment (alembic) by name: the venv comes first on PATH.
@@ -36,10 +38,15 @@ venv: $(STAMP)
 system-deps:
 	@bash tools/system-deps.sh
 
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then echo "==> Installing axe-core into tools/axe/node_modules"; \
+	  npm ci --prefix tools/axe --no-audit --no-fund --ignore-scripts --silent && touch $(AXE); \
+	else echo "note: npm is missing; the accessibility tests will be skipped (or fail under CI=true)." >&2; fi
+
 demo: $(STAMP)
 	@$(BIN)/course demo
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps $(AXE)
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
