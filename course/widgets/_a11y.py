@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 import ipywidgets as w
 
@@ -27,6 +28,23 @@ def feedback_html(message: str, *, correct: bool | None, live: bool = False) -> 
     symbol = {True: OK, False: NO, None: INFO}[correct]
     word = {True: "Correct", False: "Not yet", None: "Note"}[correct]
     return verdict_html(f"{symbol} {word}", html.escape(message), tone=TONES[correct], live=live)
+
+
+def table_html(caption: str, headers: list[str], rows: Sequence[Sequence[str]]) -> str:
+    """An accessible table: a caption, column headers, and the first cell of each row as its header.
+    Cells must already be escaped. It sits in a scroll box that keyboard users can focus and scroll
+    (``tabindex=0``, named after the caption) if it is wider than the notebook, e.g. at 200 % zoom;
+    its text wraps, so it rarely is."""
+    cell = "white-space:normal;overflow-wrap:anywhere;text-align:left;vertical-align:top"
+    head = "".join(f"<th scope='col' style='{cell}'>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + f"<th scope='row' style='{cell}'>{row[0]}</th>"
+        + "".join(f"<td style='{cell}'>{c}</td>" for c in row[1:]) + "</tr>"
+        for row in rows
+    )
+    return (f"<div role='region' tabindex='0' aria-label='{html.escape(caption, quote=True)}' style='overflow-x:auto'>"
+            f"<table><caption style='text-align:left'><strong>{html.escape(caption)}</strong></caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
 def heading(text: str, level: int = 3) -> w.HTML:

@@ -26,6 +26,7 @@ from course.policy._voice import RULE_IDS, GradeLimit, Limit, Match
 from course.privacy import default_policies
 from course.voice import VoiceChecker, checker_for
 from course.widgets._a11y import INFO, heading
+from course.widgets._a11y import table_html as _table
 from course.widgets.controls import LiveRegion
 from course.widgets.voice import LABELS
 
@@ -159,17 +160,6 @@ def _severity(severity: str) -> str:
     symbol, words = LABELS[severity]
     return f"{symbol} {words}"
 
-
-def _table(caption: str, headers: list[str], rows: list[Row]) -> str:
-    """An accessible HTML table: a caption, column headers, and the first cell of each row as row header."""
-    head = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + f"<th scope='row' style='text-align:left;vertical-align:top'>{row[0]}</th>"
-        + "".join(f"<td style='text-align:left;vertical-align:top'>{cell}</td>" for cell in row[1:]) + "</tr>"
-        for row in rows
-    )
-    return (f"<table><caption style='text-align:left'><strong>{html.escape(caption)}</strong></caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _limit(what: str, limit: Limit | GradeLimit | None, unit: str = "") -> str | None:

@@ -18,6 +18,7 @@ from IPython.display import HTML
 from course.moderation import fill, fill_template, format_minutes, load_moderation_scenarios, platform_name
 from course.policy import ModerationPolicy, PolicySet, load_policies
 from course.widgets._a11y import INFO, button, feedback_html, heading
+from course.widgets._a11y import table_html as _table
 from course.widgets.controls import LiveRegion
 
 Row = list[str]  # cells already escaped
@@ -26,17 +27,6 @@ Row = list[str]  # cells already escaped
 def _code(value: str) -> str:
     return f"<code>{html.escape(value)}</code>"
 
-
-def _table(caption: str, headers: list[str], rows: list[Row]) -> str:
-    """An accessible HTML table: a caption, column headers, and the first cell of each row as row header."""
-    head = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + f"<th scope='row' style='text-align:left;vertical-align:top'>{row[0]}</th>"
-        + "".join(f"<td style='text-align:left;vertical-align:top'>{cell}</td>" for cell in row[1:]) + "</tr>"
-        for row in rows
-    )
-    return (f"<table><caption style='text-align:left'><strong>{html.escape(caption)}</strong></caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _action(m: ModerationPolicy, action_id: str) -> str:
