@@ -14,8 +14,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core (accessibility checks in the browser tests), from npm, pinned in tools/axe/package-lock.json.
+AXE := tools/axe/node_modules/axe-core/axe.min.js
 PIP_FLAGS := --disable-pip-version-check --quiet
 PYTEST_ARGS ?=
+# make test runs on every core (pytest-xdist); each test file stays in one worker, so fixtures a file
+# shares (a hub, a Jupyter server, a graded batch) are built once. PYTEST_JOBS=0 runs serially.
+PYTEST_JOBS ?= auto
+XDIST := -n $(PYTEST_JOBS) --dist loadfile
 # nbgrader runs tools of its environment (alembic) by name: the venv comes first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -43,6 +49,11 @@ $(NODE_TEST): tests/hub/oidc/package-lock.json
 system-deps:
 	@bash tools/system-deps.sh
 
+$(AXE): tools/axe/package.json tools/axe/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then echo "==> Installing axe-core into tools/axe/node_modules"; \
+	  npm ci --prefix tools/axe --no-audit --no-fund --ignore-scripts --silent && touch $(AXE); \
+	else echo "note: npm is missing; the accessibility tests will be skipped (or fail under CI=true)." >&2; fi
+
 demo: $(STAMP)
 	@$(BIN)/course demo
 
@@ -60,12 +71,12 @@ hub-deps: $(CHP)
 hub: $(STAMP) system-deps $(CHP)
 	@$(BIN)/course hub up
 
-test: $(STAMP) system-deps $(NODE_TEST)
+test: $(STAMP) system-deps $(NODE_TEST) $(AXE)
 	@$(MAKE) --no-print-directory hub-deps || echo "note: no configurable-http-proxy; the hub tests will skip (fail under CI=true)"
-	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
-	@$(BIN)/python -m pytest -m "not slow and not browser and not postgres" $(PYTEST_ARGS)
+	@$(BIN)/python -m pytest $(XDIST) -m "not slow and not browser and not postgres" $(PYTEST_ARGS)
 
 # Both use the demo workspace's local nbgrader exchange; `course lab --help` for the port and learner id.
 lab: $(STAMP)

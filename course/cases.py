@@ -102,7 +102,8 @@ def search_cases(cases: pd.DataFrame, *, tag: str | None = None, channel: str | 
 
 def bar_chart(counts: pd.Series, *, title: str, xlabel: str, ylabel: str):  # -> matplotlib Figure
     """A horizontal bar chart of ``counts`` (one bar per label, the largest at the top), each bar labelled
-    with its value, with a title and both axes labelled. Returns the matplotlib figure."""
+    with its value, with a title and both axes labelled. Returns the matplotlib figure, which a notebook
+    shows with alt text naming every bar's value and the numbers as a table."""
     import matplotlib.pyplot as plt
 
     ordered = counts.sort_values()
@@ -117,4 +118,6 @@ def bar_chart(counts: pd.Series, *, title: str, xlabel: str, ylabel: str):  # ->
     ax.margins(x=0.12)
     fig.tight_layout()
     plt.close(fig)  # shown once, as the cell's result, not a second time by the inline backend
-    return fig
+    from course.widgets.charts import described
+
+    return described(fig, counts, title=title, xlabel=xlabel, ylabel=ylabel)  # with alt text and a data table

@@ -6,12 +6,10 @@ set -uo pipefail
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
-command -v npm >/dev/null 2>&1 || missing+=(npm)  # hub tests: OpenID provider and configurable-http-proxy
+command -v npm >/dev/null 2>&1 || missing+=(npm)  # configurable-http-proxy, the OpenID provider and axe-core for the tests
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
-# npm, for JupyterHub's configurable-http-proxy (the Makefile installs it into var/node).
-command -v npm >/dev/null 2>&1 || missing+=(npm)
 # An emoji font, so the ✔ ✘ ⛔ symbols in widgets render in browser screenshots.
 if command -v dpkg >/dev/null 2>&1 && ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then
   missing+=(fonts-noto-color-emoji)

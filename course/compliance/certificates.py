@@ -164,7 +164,11 @@ def layout(certificate: dict[str, Any], code: str, *, company: str, verify_hint:
 
 
 def render_pdf(certificate: dict[str, Any], code: str, *, company: str, verify_hint: str) -> bytes:
-    """One A4 landscape page: who, which modules with scores and dates, validity, policy hash, code."""
+    """One A4 landscape page: who, which modules with scores and dates, validity, policy hash, code.
+
+    Accessible as a plain PDF can be: its title (shown by viewers), its language (English) and real,
+    selectable text throughout, the verification code included, never a picture of text.
+    """
     ops = layout(certificate, code, company=company, verify_hint=verify_hint)
     title = f"Certificate {code}"
     if _latin1([op.text for op in ops if isinstance(op, Text)] + [title, company]):
@@ -213,7 +217,8 @@ def _core_pdf(ops: list[Text | Rect], *, title: str, author: str, created: datet
     stamp = created.strftime("D:%Y%m%d%H%M%SZ")
     fonts = b" ".join(f"/{key} {5 + i} 0 R".encode() for i, (key, _, _) in enumerate(_CORE.values()))
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        # Lang: the document's language for screen readers; DisplayDocTitle: viewers show the title, not the file name
+        b"<< /Type /Catalog /Pages 2 0 R /Lang (en) /ViewerPreferences << /DisplayDocTitle true >> >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W * _PT:.2f} {PAGE_H * _PT:.2f}] ".encode()
         + b"/Resources << /Font << " + fonts + b" >> >> /Contents 4 0 R >>",
@@ -239,11 +244,13 @@ def _core_pdf(ops: list[Text | Rect], *, title: str, author: str, created: datet
 
 def _fpdf_pdf(ops: list[Text | Rect], *, title: str, author: str, created: datetime) -> bytes:
     """The same page through fpdf2 with an embedded Unicode font (DejaVu Sans from matplotlib)."""
-    from fpdf import FPDF
+    from fpdf import FPDF, ViewerPreferences
 
     pdf = FPDF(orientation="L", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_title(title)
+    pdf.set_lang("en")
+    pdf.viewer_preferences = ViewerPreferences(display_doc_title=True)
     pdf.set_author(author)
     pdf.set_creation_date(created)
     font = _unicode_font()

@@ -31,7 +31,59 @@ OVERALL_COLOURS = {Overall.CERTIFIED: "#2e7d32", Overall.IN_PROGRESS: "#f0b429",
 STATUS_CODES = {Status.PASSED: "P", Status.SUBMITTED: "S", Status.NEEDS_MANUAL_GRADING: "M",
                 Status.NOT_STARTED: "N", Status.FAILED: "F", Status.EXPIRED: "E", Status.OVERDUE: "O"}
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+INK_LIGHT, INK_DARK = "#ffffff", "#111827"
 FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif\""
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink_on(background: str) -> str:
+    """White or near-black text, whichever reads better on ``background`` (every status colour gets >= 4.5:1)."""
+    return max((INK_LIGHT, INK_DARK), key=lambda ink: contrast(ink, background))
+
+
+def chart_table(chart_id: str, caption: str, columns: list[str], rows: list[list[str]]) -> str:
+    """The numbers a chart draws, as a table (first column: row headers), behind a disclosure button."""
+    head = "".join(f'<th scope="col" class="{"num" if i else ""}">{escape(c)}</th>' for i, c in enumerate(columns))
+    body = "".join("<tr>" + f'<th scope="row">{escape(r[0])}</th>'
+                   + "".join(f'<td class="num">{escape(v)}</td>' for v in r[1:]) + "</tr>" for r in rows)
+    return (f'<details class="chart-data"><summary>{escape(caption)}: the numbers as a table</summary>'
+            f'<table data-chart="{chart_id}"><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></details>")
+
+
+def chart_tables(summary: Summary, *, limit: int = 20) -> dict[str, str]:
+    """A data table for each chart of the dashboard, with the same numbers the chart draws."""
+    total = sum(n for _, n in summary.status_items())
+    return {
+        "departments": chart_table(
+            "chart-dept", "Completion by department",
+            ["Department", "Certified", "In progress", "Overdue", "Employees", "Certified (%)"],
+            [[d.name, f"{d.certified:,}", f"{d.in_progress:,}", f"{d.overdue:,}", f"{d.employees:,}",
+              f"{d.percent_certified:.0f}%"] for d in summary.departments[:limit]]),
+        "status": chart_table(
+            "chart-status", "Status of required modules", ["Status", "Modules", "Share (%)"],
+            [[s.value, f"{n:,}", f"{100 * n / total:.1f}%" if total else "0.0%"] for s, n in summary.status_items()]),
+        "timeline": chart_table(
+            "chart-time", "Completion over time", ["Week", "Employees certified (%)", "Modules passed (%)"],
+            [[p[0].isoformat(), f"{p[1]:.1f}%", f"{p[2]:.1f}%"] for p in summary.timeline]),
+        "modules": chart_table(
+            "chart-modules", "Completion by module",
+            ["Module", "Passed", "Awaiting a trainer", "Late", "Required of", "Passed (%)"],
+            [[f"{m.id}: {m.title}", f"{m.passed:,}", f"{m.awaiting:,}", f"{m.late:,}", f"{m.required:,}",
+              f"{m.percent_passed:.0f}%" if m.required else "–"] for m in summary.modules]),
+    }
 
 
 def _svg_open(width: int, height: int, title_id: str, title: str, desc: str) -> str:
@@ -194,7 +246,8 @@ def _table_data(records: ComplianceRecords, persons: dict[str, Person]) -> dict[
                      st.certified_until.isoformat() if st.certified_until else "", st.passed_count,
                      len(st.modules), mods, ";".join(st.flags)])
     return {"modules": module_ids, "rows": rows,
-            "codes": {code: {"label": s.value, "colour": STATUS_COLOURS[s]} for s, code in STATUS_CODES.items()}}
+            "codes": {code: {"label": s.value, "colour": STATUS_COLOURS[s], "ink": ink_on(STATUS_COLOURS[s])}
+                      for s, code in STATUS_CODES.items()}}
 
 
 def _json_for_script(data: Any) -> str:
@@ -226,8 +279,11 @@ def render_dashboard(records: ComplianceRecords, persons: dict[str, Person], sum
         company=company, files=files, generated=(generated or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
         charts={"departments": department_chart(summary), "status": status_donut(summary),
                 "timeline": timeline_chart(summary), "modules": module_chart(summary)},
+        tables=chart_tables(summary),
         status_colours={s.value: c for s, c in STATUS_COLOURS.items()},
+        status_inks={s.value: ink_on(c) for s, c in STATUS_COLOURS.items()},
         overall_colours={s.value: c for s, c in OVERALL_COLOURS.items()},
+        overall_inks={s.value: ink_on(c) for s, c in OVERALL_COLOURS.items()},
         overdue=summary.overdue[:overdue_limit], overdue_total=len(summary.overdue), by_manager=by_manager[:15],
         managers_total=len(by_manager), data_json=_json_for_script(_table_data(records, persons)),
         departments=sorted(d.name for d in summary.departments), tracks=policy.track_ids, warnings=warnings or [],

@@ -26,6 +26,7 @@ from typing import Any
 from nbconvert.exporters.exporter import ResourcesDict
 from nbconvert.writers import FilesWriter
 from nbformat.notebooknode import NotebookNode, from_dict
+from nbgrader import __file__ as nbgrader_file
 from nbgrader.converters import GenerateFeedback
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, GetGrades, NbGraderPreprocessor
@@ -193,8 +194,18 @@ def feedback(
     return report
 
 
+#: Our feedback template (nbgrader's, with the page language and readable link colours), unless the
+#: course's nbgrader config chose a template of its own.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+_NBGRADER_TEMPLATES = str(Path(nbgrader_file).parent / "server_extensions" / "formgrader" / "templates")
+
+
 def _converter(config: Any, root: Path, staging: Path) -> GenerateFeedback:
     cfg = copy.deepcopy(config)
+    ours = "template_name" not in cfg.HTMLExporter and "extra_template_basedirs" not in cfg.HTMLExporter
+    if ours:
+        cfg.HTMLExporter.template_name = "course-feedback"
+        cfg.HTMLExporter.extra_template_basedirs = [_NBGRADER_TEMPLATES, str(TEMPLATES)]
     cfg.CourseDirectory.root = str(root)
     cfg.CourseDirectory.feedback_directory = str(staging)
     probe = GenerateFeedback(coursedir=CourseDirectory(config=cfg), config=cfg)
@@ -205,7 +216,11 @@ def _converter(config: Any, root: Path, staging: Path) -> GenerateFeedback:
     cfg.GenerateFeedback.preprocessors = steps
     conv = GenerateFeedback(coursedir=CourseDirectory(config=cfg), config=cfg)
     conv.writer = FilesWriter(parent=conv, config=conv.config)
-    conv.exporter = conv.exporter_class(parent=conv, config=conv.config)
+    exporter_config = copy.deepcopy(conv.config)
+    if ours:  # where our template finds nbgrader's 'feedback/index.html.j2', next to nbgrader's CSS folder
+        paths = list(exporter_config.HTMLExporter.get("extra_template_paths", []))
+        exporter_config.HTMLExporter.extra_template_paths = [*paths, _NBGRADER_TEMPLATES]
+    conv.exporter = conv.exporter_class(parent=conv, config=exporter_config)
     for pp in conv.preprocessors:
         conv.exporter.register_preprocessor(pp)
     return conv

@@ -26,6 +26,8 @@ from course.policy._voice import RULE_IDS, GradeLimit, Limit, Match
 from course.privacy import default_policies
 from course.voice import VoiceChecker, checker_for
 from course.widgets._a11y import INFO, heading
+from course.widgets._a11y import table_html as _table
+from course.widgets.controls import LiveRegion
 from course.widgets.voice import LABELS
 
 MODULE = "04-one-brand-voice"
@@ -123,7 +125,7 @@ def draft_html(draft: Draft, policies: PolicySet) -> str:
     """A draft as a labelled card: title, story, who wrote it for which channel, the text, the brief."""
     voice = policies.brand_voice
     title = html.escape(fill(draft.title, voice))
-    parts = [f'<section aria-label="{title}" style="{_CARD}">', f"<h4 style='margin:6px 0'>{title}</h4>"]
+    parts = [f'<section aria-label="{title}" style="{_CARD}">', f"<h3 style='margin:6px 0'>{title}</h3>"]
     if draft.story:
         parts.append(f"<p>{html.escape(fill(draft.story, voice))}</p>")
     who = html.escape(fill(draft.author, voice)) if draft.author else "A colleague"
@@ -158,17 +160,6 @@ def _severity(severity: str) -> str:
     symbol, words = LABELS[severity]
     return f"{symbol} {words}"
 
-
-def _table(caption: str, headers: list[str], rows: list[Row]) -> str:
-    """An accessible HTML table: a caption, column headers, and the first cell of each row as row header."""
-    head = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + f"<th scope='row' style='text-align:left;vertical-align:top'>{row[0]}</th>"
-        + "".join(f"<td style='text-align:left;vertical-align:top'>{cell}</td>" for cell in row[1:]) + "</tr>"
-        for row in rows
-    )
-    return (f"<table><caption style='text-align:left'><strong>{html.escape(caption)}</strong></caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _limit(what: str, limit: Limit | GradeLimit | None, unit: str = "") -> str | None:
@@ -319,7 +310,7 @@ class _Version(w.VBox):
             continuous_update=True, rows=4, layout=w.Layout(width="100%"),
             style={"description_width": "initial"},
         )
-        self.verdict = w.HTML()
+        self.verdict = LiveRegion()
         self.report = None
         self.draft.observe(lambda _change: self.refresh(), names="value")
         super().__init__([heading(channel.name, 5), w.HTML(f"<p><em>{html.escape(channel.guide)}</em></p>"),
@@ -330,7 +321,7 @@ class _Version(w.VBox):
         text = self.draft.value
         if not text.strip():
             self.report = None
-            self.verdict.value = f'<div role="status" aria-live="polite">{INFO} Type your version to check it.</div>'
+            self.verdict.value = f'<div>{INFO} Type your version to check it.</div>'
             return
         report = self.checker.check(text, self.channel.id)
         self.report = report
@@ -338,7 +329,7 @@ class _Version(w.VBox):
         rules = ", ".join(sorted(report.rule_ids)) or "none"
         words = len(text.split())
         self.verdict.value = (
-            f'<div role="status" aria-live="polite"><strong>{verdict}</strong>: score {report.score} '
+            f'<div><strong>{verdict}</strong>: score {report.score} '
             f"(pass score {report.pass_score}). {len(text.strip()):,} characters, {words:,} words. "
             f"Rules broken: {html.escape(rules)}.</div>"
         )
@@ -349,7 +340,7 @@ class OneVoicePanel(w.VBox):
 
     def __init__(self, checker: VoiceChecker, channels: Sequence[str]) -> None:
         self.versions = {c: _Version(checker, checker.channel(c)) for c in channels}
-        self.summary = w.HTML()
+        self.summary = LiveRegion()
         for version in self.versions.values():
             version.draft.observe(lambda _change: self._summarise(), names="value")
         super().__init__([heading("One message, several channels"), *self.versions.values(), self.summary])
@@ -359,7 +350,7 @@ class OneVoicePanel(w.VBox):
         done = [v for v in self.versions.values() if v.report is not None]
         passing = [v for v in done if v.report.passes]
         self.summary.value = (
-            f'<div role="status" aria-live="polite"><strong>{len(passing)} of {len(self.versions)}</strong> '
+            f'<div><strong>{len(passing)} of {len(self.versions)}</strong> '
             "versions pass on their channel. Read them one after the other: do they sound like the same "
             "company?</div>"
         )

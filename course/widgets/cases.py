@@ -14,6 +14,7 @@ from IPython.display import HTML
 
 from course.cases import load_cases, search_cases, tags_of
 from course.widgets._a11y import INFO, button, heading
+from course.widgets.controls import LiveRegion
 
 _CARD = "border:1px solid #999;border-radius:6px;padding:6px 14px;margin:6px 0;max-width:52em"
 ANY = "(any)"
@@ -25,8 +26,8 @@ def case_html(case: pd.Series) -> str:
     title = f"Case {case['case_id']}"
     return (
         f'<section aria-label="{html.escape(title)}" style="{_CARD}">'
-        f"<h4 style='margin:6px 0'>📁 {html.escape(title)} · {case['date']:%d %b %Y} · "
-        f"{html.escape(str(case['department']))}</h4>"
+        f"<h3 style='margin:6px 0'>📁 {html.escape(title)} · {case['date']:%d %b %Y} · "
+        f"{html.escape(str(case['department']))}</h3>"
         f"<p><small>Channel: <code>{html.escape(str(case['channel']))}</code> · Platform: "
         f"<code>{html.escape(str(case['platform']))}</code> · Tags: {html.escape(tags)}</small></p>"
         f"<p><strong>What happened:</strong> {html.escape(str(case['situation']))}</p>"
@@ -60,7 +61,7 @@ class CaseExplorer(w.VBox):
                               continuous_update=False, layout=w.Layout(width="24em"))
         self.search_button = button("Show matching cases", icon="search")
         self.clear_button = button("Clear the filters", icon="times")
-        self.summary = w.HTML()
+        self.summary = LiveRegion()
         self.results = w.HTML()
         self.search_button.on_click(lambda _: self.search())
         self.clear_button.on_click(lambda _: self.clear())
@@ -94,7 +95,7 @@ class CaseExplorer(w.VBox):
                    if described else f"{INFO} No filter chosen: all {n} cases in the library.")
         if n > self.limit:
             message += f" Showing the newest {self.limit}: add a filter to narrow it down."
-        self.summary.value = f'<p role="status" aria-live="polite"><strong>{message}</strong></p>'
+        self.summary.value = f'<p><strong>{message}</strong></p>'
         shown = found.sort_values("date", ascending=False).head(self.limit)
         self.results.value = "".join(case_html(row) for _, row in shown.iterrows()) or (
             "<p>No case matches. Try fewer filters, or a shorter word.</p>")

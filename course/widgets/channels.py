@@ -14,7 +14,8 @@ from IPython.display import HTML
 
 from course.channels import channel_names, channels_matching, escalation_steps, reply_time, rules_naming, traits
 from course.policy import Channel, ChannelPolicy, PolicySet, load_policies
-from course.widgets._a11y import INFO, NO, OK, button, heading
+from course.widgets._a11y import INFO, NO, OK, TONES, button, heading, verdict_html
+from course.widgets.controls import LiveRegion
 from course.widgets.value import table_html
 
 _BOX = "border:1px solid #999;border-radius:6px;padding:6px 14px;margin:6px 0;max-width:56em"
@@ -91,10 +92,10 @@ def escalation_html(policies: PolicySet) -> str:
             f"<p>{_e(step.what_to_do)}</p></li>")
     return (
         f'<section aria-label="Escalation path for high-profile cases" style="{_BOX}">'
-        "<h4 style='margin:6px 0'>High-profile cases: when and how to escalate</h4>"
+        "<h3 style='margin:6px 0'>High-profile cases: when and how to escalate</h3>"
         f"<p>{_e(esc.what_counts)}</p>"
         f"{_list(signs, 'Signs of a high-profile case: any one is enough')}"
-        "<h5 style='margin:6px 0'>What to do, in this order</h5>"
+        "<h4 style='margin:6px 0'>What to do, in this order</h4>"
         f"<ol aria-label='Escalation steps, in order'>{''.join(steps)}</ol>"
         f"<p><strong>{INFO} Meanwhile, in public:</strong> {_e(esc.in_public_meanwhile)}</p>"
         "</section>"
@@ -112,9 +113,9 @@ def persona_html(policy: ChannelPolicy) -> str:
     adapt = table_html("What changes from channel to channel", ["Channel", "How"], rows) if rows else ""
     return (
         f'<section aria-label="One persona on every channel" style="{_BOX}">'
-        "<h4 style='margin:6px 0'>One persona on every channel</h4>"
+        "<h3 style='margin:6px 0'>One persona on every channel</h3>"
         f"<p>{_e(persona.summary)}</p>"
-        "<h5 style='margin:6px 0'>Keep the same on every channel</h5>"
+        "<h4 style='margin:6px 0'>Keep the same on every channel</h4>"
         f"{_list(persona.keep_the_same, 'Keep the same on every channel')}"
         f"{adapt}"
         f"<p><strong>Moving a customer to another channel:</strong> {_e(persona.handover)}</p>"
@@ -161,12 +162,9 @@ REPLY_CHOICES: dict[str, tuple[str, float | None]] = {
 
 
 def finder_html(message: str, *, found: bool) -> str:
-    """The finder's answer as an ARIA live region: a symbol and words carry the meaning, colour only helps."""
-    symbol, word, tone = (OK, "Channels that fit", "#1b5e20") if found else (NO, "No channel fits", "#8a1c1c")
-    return (
-        f'<div role="status" aria-live="polite" style="border-left:4px solid {tone};padding:4px 10px;'
-        f'margin:4px 0;color:{tone}"><strong>{symbol} {word}:</strong> {html.escape(message)}</div>'
-    )
+    """The finder's answer (shown in a live region): a symbol and words carry the meaning, colour only helps."""
+    words = f"{OK} Channels that fit" if found else f"{NO} No channel fits"
+    return verdict_html(words, html.escape(message), tone=TONES[found])
 
 
 class ChannelExplorer(w.VBox):
@@ -190,13 +188,13 @@ class ChannelExplorer(w.VBox):
         self.reply = w.Dropdown(options=[(label, key) for key, (label, _) in REPLY_CHOICES.items()], value="any",
                                 description="I need a reply:", style=wide, layout=w.Layout(width="auto"))
         self.find_button = button("Find channels that fit", icon="search")
-        self.result = w.HTML()
+        self.result = LiveRegion()
         self.channel.observe(lambda _: self._show_card(), names="value")
         self.find_button.on_click(lambda _: self.find())
         super().__init__([
             heading("Explore your company's channels"),
-            heading("1. Look up a channel", level=5), self.channel, self.card,
-            heading("2. What does your message need? Tick what applies, then press the button", level=5),
+            heading("1. Look up a channel", level=4), self.channel, self.card,
+            heading("2. What does your message need? Tick what applies, then press the button", level=4),
             self.confidential, self.private, self.recorded, self.insiders, self.reply,
             self.find_button, self.result,
         ])

@@ -93,7 +93,7 @@ def question_html(item: BankItem, slot: int, policies: PolicySet) -> str:
     """One question as a labelled card: its number and topic, the text, any post, and the answer's form."""
     label = f"Question {slot}"
     parts = [f'<section aria-label="{label}" style="{_CARD}">',
-             f"<h4 style='margin:6px 0'>{label} · {html.escape(_topic_title(item.topic, policies))}</h4>",
+             f"<h3 style='margin:6px 0'>{label} · {html.escape(_topic_title(item.topic, policies))}</h3>",
              f"<p>{html.escape(fill(item.question, policies))}</p>"]
     if item.post:
         where = ""
@@ -114,7 +114,7 @@ def _paper(learner_id: Any, bank: Bank | None) -> Paper | HTML:
     try:
         return draw_paper(learner_id, bank=bank)
     except AnswerFormatError as exc:
-        return HTML(feedback_html(str(exc).replace("`", ""), correct=None))
+        return HTML(feedback_html(str(exc).replace("`", ""), correct=None, live=True))
 
 
 def show_paper(learner_id: Any, *, bank: Bank | None = None, policies: PolicySet | None = None) -> HTML:

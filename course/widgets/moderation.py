@@ -18,6 +18,8 @@ from IPython.display import HTML
 from course.moderation import fill, fill_template, format_minutes, load_moderation_scenarios, platform_name
 from course.policy import ModerationPolicy, PolicySet, load_policies
 from course.widgets._a11y import INFO, button, feedback_html, heading
+from course.widgets._a11y import table_html as _table
+from course.widgets.controls import LiveRegion
 
 Row = list[str]  # cells already escaped
 
@@ -25,17 +27,6 @@ Row = list[str]  # cells already escaped
 def _code(value: str) -> str:
     return f"<code>{html.escape(value)}</code>"
 
-
-def _table(caption: str, headers: list[str], rows: list[Row]) -> str:
-    """An accessible HTML table: a caption, column headers, and the first cell of each row as row header."""
-    head = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + f"<th scope='row' style='text-align:left;vertical-align:top'>{row[0]}</th>"
-        + "".join(f"<td style='text-align:left;vertical-align:top'>{cell}</td>" for cell in row[1:]) + "</tr>"
-        for row in rows
-    )
-    return (f"<table><caption style='text-align:left'><strong>{html.escape(caption)}</strong></caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def _action(m: ModerationPolicy, action_id: str) -> str:
@@ -138,7 +129,7 @@ def comment_html(comment_id: str, policies: PolicySet) -> str:
     where = html.escape(platform_name(item.platform, policies))
     parts = [
         f'<section aria-label="{html.escape(title)}" style="{_CARD}">',
-        f"<h4 style='margin:6px 0'>💬 {html.escape(title)}</h4>",
+        f"<h3 style='margin:6px 0'>💬 {html.escape(title)}</h3>",
         f"<p><strong>{html.escape(fill(item.author, policies))}</strong> on {where}, "
         f"{html.escape(fill(item.place, policies))} · <em>{html.escape(item.posted)}</em></p>",
         '<blockquote style="border-left:4px solid #777;margin:4px 0;padding:4px 12px">'
@@ -209,7 +200,7 @@ class ReplyTemplatePanel(w.VBox):
         self.fields_box = w.VBox()
         self.show_button = button("Show my reply", icon="eye")
         self.preview = w.HTML()
-        self.feedback = w.HTML()
+        self.feedback = LiveRegion()
         self.show_button.on_click(lambda _: self.show_reply())
         self.template.observe(lambda _: self._build(), names="value")
         if not m.response_templates:

@@ -9,10 +9,11 @@ import ipywidgets as w
 from course.policy import PolicySet, load_policies
 from course.practice import PracticeSet, evaluate, load_practice, options_for
 from course.widgets._a11y import button, feedback_html, heading
+from course.widgets.controls import LiveRegion, RadioGroup
 
 
 class PracticeScenarios(w.VBox):
-    """A practice deck: one situation at a time, radio options, Check / Previous / Next buttons."""
+    """A practice deck: one situation at a time, a radio group of options, Check / Previous / Next buttons."""
 
     def __init__(self, practice: PracticeSet, policies: PolicySet) -> None:
         self.practice = practice
@@ -22,14 +23,11 @@ class PracticeScenarios(w.VBox):
         self.title = heading(f"Practice: {practice.title}")
         self.position = w.HTML()
         self.prompt = w.HTML()
-        self.choice = w.RadioButtons(
-            options=[], value=None, description="Your answer:",
-            style={"description_width": "initial"}, layout=w.Layout(width="auto"),
-        )
+        self.choice = RadioGroup(description="Your answer:")
         self.check_button = button("Check my answer", icon="check")
         self.previous_button = button("Previous situation", icon="arrow-left")
         self.next_button = button("Next situation", icon="arrow-right")
-        self.feedback = w.HTML()
+        self.feedback = LiveRegion()
         self.score = w.HTML()
         self.check_button.on_click(lambda _: self.check())
         self.previous_button.on_click(lambda _: self.show(self.index - 1))
@@ -51,8 +49,8 @@ class PracticeScenarios(w.VBox):
         item = self.item
         self.position.value = f"<p><em>Situation {self.index + 1} of {len(self.practice.items)}</em></p>"
         self.prompt.value = f"<p>{html.escape(item.prompt)}</p>"
-        self.choice.options = [(o.label, o.value) for o in options_for(item, self.policies)]
         self.choice.value = None
+        self.choice.options = [(o.label, o.value) for o in options_for(item, self.policies)]
         self.feedback.value = ""
         self.previous_button.disabled = self.index == 0
         self.next_button.disabled = self.index == len(self.practice.items) - 1

@@ -22,7 +22,8 @@ from pydantic import Field, model_validator
 from course._paths import data_dir
 from course.policy import Platform, PolicyError, PolicySet, PrivacyPolicy, load_policies, load_policy_file
 from course.policy._base import Ident, PolicyModel, Text, unique_ids
-from course.widgets._a11y import INFO, NO, OK, feedback_html, heading
+from course.widgets._a11y import INFO, NO, OK, TONES, feedback_html, heading, verdict_html
+from course.widgets.controls import LiveRegion
 
 MODULE = "02-privacy-and-audiences"
 
@@ -165,7 +166,7 @@ def show_situation(situation_id: str, *, policies: PolicySet | None = None) -> H
     privacy = policies.privacy
     item = load_privacy_scenarios(policies=policies).situation(situation_id)
     title = html.escape(fill(item.title, privacy))
-    parts = [f'<section aria-label="{title}" style="{_CARD}">', f"<h4 style='margin:6px 0'>{title}</h4>"]
+    parts = [f'<section aria-label="{title}" style="{_CARD}">', f"<h3 style='margin:6px 0'>{title}</h3>"]
     if item.story:
         parts.append(_paragraphs(fill(item.story, privacy)))
     if item.draft:
@@ -203,9 +204,6 @@ def show_profile(profile_id: str, *, policies: PolicySet | None = None) -> HTML:
 
 
 # -- the privacy panel ----------------------------------------------------------------------------
-
-_LIVE = 'role="status" aria-live="polite" style="border-left:4px solid {tone};padding:4px 10px;margin:4px 0"'
-
 
 def _quoted(text: str) -> str:
     return f"“{html.escape(text)}”"
@@ -262,7 +260,7 @@ class PrivacyPanel(w.VBox):
         self.audience = w.Dropdown(
             options=[(a.label, a.id) for a in privacy.audiences], value=None, description="Audience:",
             style={"description_width": "initial"}, layout=w.Layout(width="auto"))
-        self.verdict = w.HTML()
+        self.verdict = LiveRegion()
         never = "".join(f"<li>{html.escape(n.label)}: {html.escape(n.why)}</li>" for n in privacy.never_post)
         never_html = w.HTML(f"<p><strong>{NO} Never fits any audience:</strong></p><ul>{never}</ul>")
         for control in (self.platform, self.kind, self.audience):
@@ -288,8 +286,8 @@ class PrivacyPanel(w.VBox):
                                                correct=None)
             return
         fits, message = fit_verdict(self.privacy, kind_id, audience_id, self.platform.value)
-        tone, words = ("#1b5e20", f"{OK} Fits the policy") if fits else ("#8a1c1c", f"{NO} Too wide")
-        self.verdict.value = f'<div {_LIVE.format(tone=tone)}><strong>{words}:</strong> {message}</div>'
+        words = f"{OK} Fits the policy" if fits else f"{NO} Too wide"
+        self.verdict.value = verdict_html(words, message, tone=TONES[fits])
 
     def _platform_html(self, platform_id: str) -> str:
         platform = self.privacy.platform(platform_id)

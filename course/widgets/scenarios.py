@@ -147,7 +147,7 @@ def post_html(post: Post, policies: PolicySet) -> str:
 def scenario_html(scenario: Scenario, policies: PolicySet) -> str:
     """A scenario as a labelled card: its title, its story, then its posts."""
     title = html.escape(fill(scenario.title, policies))
-    parts = [f'<section aria-label="{title}" style="{_CARD}">', f"<h4 style='margin:6px 0'>{title}</h4>"]
+    parts = [f'<section aria-label="{title}" style="{_CARD}">', f"<h3 style='margin:6px 0'>{title}</h3>"]
     if scenario.story:
         parts.append(_paragraphs(fill(scenario.story, policies)))
     parts += [post_html(post, policies) for post in scenario.posts]

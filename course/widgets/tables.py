@@ -13,6 +13,7 @@ from collections.abc import Callable
 from IPython.display import HTML
 
 from course.policy import PolicySet, PrivacyPolicy, load_policies
+from course.widgets._a11y import table_html
 
 Row = list[str]  # cells already escaped
 
@@ -72,17 +73,6 @@ TABLES: dict[str, Callable[[PrivacyPolicy], tuple[str, list[str], list[Row]]]] =
     "never_post": _never_post,
 }
 
-
-def table_html(caption: str, headers: list[str], rows: list[Row]) -> str:
-    """An accessible HTML table; the first cell of each row is its row header. Cells must be escaped."""
-    head = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + f"<th scope='row' style='text-align:left;vertical-align:top'>{row[0]}</th>"
-        + "".join(f"<td style='text-align:left;vertical-align:top'>{cell}</td>" for cell in row[1:]) + "</tr>"
-        for row in rows
-    )
-    return (f"<table><caption style='text-align:left'><strong>{html.escape(caption)}</strong></caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def policy_table(name: str, *, policies: PolicySet | None = None) -> HTML:

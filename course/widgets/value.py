@@ -11,22 +11,7 @@ import html
 from IPython.display import HTML
 
 from course.policy import PolicySet, ValuePolicy, load_policies
-from course.widgets._a11y import INFO
-
-
-def table_html(caption: str, headers: list[str], rows: list[list[str]]) -> str:
-    """An accessible table: a caption, column headers, and the first cell of each row as its header.
-
-    Cells must already be escaped.
-    """
-    head = "".join(f"<th scope='col' style='text-align:left'>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + f"<th scope='row' style='text-align:left;vertical-align:top'>{row[0]}</th>"
-        + "".join(f"<td style='text-align:left;vertical-align:top'>{cell}</td>" for cell in row[1:]) + "</tr>"
-        for row in rows
-    )
-    return (f"<table><caption style='text-align:left'><strong>{html.escape(caption)}</strong></caption>"
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+from course.widgets._a11y import INFO, table_html
 
 
 def value_table_html(value: ValuePolicy) -> str:

@@ -14,6 +14,7 @@ from course.policy import PolicySet
 from course.privacy import default_policies
 from course.voice import Finding, Report, VoiceChecker, checker_for
 from course.widgets._a11y import heading
+from course.widgets.controls import LiveRegion
 
 #: How each severity is shown: a symbol and words, so colour is never the only signal.
 LABELS = {"blocking": ("⛔", "Must fix"), "warning": ("⚠", "Should fix"), "advice": ("ℹ", "Tip")}
@@ -87,7 +88,7 @@ def render_summary(report: Report, channel_name: str) -> str:
     counts = ", ".join(f"{report.count(s)} {LABELS[s][1].lower()}" for s in ("blocking", "warning", "advice"))
     verdict = "✔ Passes" if report.passes else "✘ Does not pass yet"
     return (
-        f'<div role="status" aria-live="polite"><strong>{verdict}</strong> on {html.escape(channel_name)}: '
+        f'<div><strong>{verdict}</strong> on {html.escape(channel_name)}: '
         f"score {report.score} out of 100 (pass mark {report.pass_score}). {counts}.</div>"
     )
 
@@ -108,7 +109,7 @@ class VoiceCheckerPanel(w.VBox):
             placeholder="Type or paste your post here; the findings update as you type.",
             rows=rows, layout=w.Layout(width="100%"), style={"description_width": "initial"},
         )
-        self.summary = w.HTML()
+        self.summary = LiveRegion()
         self.preview = w.HTML()
         self.findings = w.HTML()
         self.report: Report | None = None
@@ -131,7 +132,7 @@ class VoiceCheckerPanel(w.VBox):
         text = self.draft.value
         if not text.strip():
             self.report = None
-            self.summary.value = '<div role="status" aria-live="polite">ℹ Type a draft to check it.</div>'
+            self.summary.value = '<div>ℹ Type a draft to check it.</div>'
             self.preview.value = ""
             self.findings.value = ""
             return

@@ -97,3 +97,16 @@ def test_bar_chart_is_labelled() -> None:
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["HR", "Stores", "IT"]  # bottom to top: largest at the top
     assert [t.get_text() for t in ax.texts] == ["3", "5", "7"]
+
+
+def test_bar_chart_shows_with_alt_text_and_a_data_table() -> None:
+    """In a notebook the chart is an <img> whose alt text names every bar and its value, with a
+    caption and the same numbers as a table (JupyterLab's own PNG output has no alt text)."""
+    counts = pd.Series({"HR": 3, "IT": 7, "Stores": 5})
+    fig = bar_chart(counts, title="People per department", xlabel="People", ylabel="Department")
+    assert fig.alt_text == ("Bar chart: People per department. People, per department, largest first: "
+                            "IT 7; Stores 5; HR 3.")
+    page = fig._repr_html_()
+    assert page.startswith("<figure") and "<img src='data:image/png;base64," in page
+    assert f"alt='{fig.alt_text}'" in page and "<figcaption>People per department</figcaption>" in page
+    assert "<th scope='row'" in page and ">IT</th><td" in page and ">7</td>" in page

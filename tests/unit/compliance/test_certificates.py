@@ -72,3 +72,23 @@ def test_unicode_names_use_an_embedded_font() -> None:
     cert = {**CERT, "name": "Łukasz Żółć"}
     pdf = render_pdf(cert, certificate_code(KEY, cert), company="Brightwater Supplies", verify_hint="Check it")
     assert pdf.startswith(b"%PDF-") and b"DejaVu" in pdf
+
+
+@pytest.mark.parametrize("name", ["Avery (Quill) Feather\\", "Zoë Łukasiewicz-Ōta"])
+def test_both_pdf_writers_give_title_language_and_selectable_code(name: str) -> None:
+    """The direct writer (Latin-1 names) and fpdf2 (other scripts) both set the title, shown as the
+    window title, English as the document language, and write the code as text a reader can select."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    cert = {**CERT, "name": name}
+    code = certificate_code(KEY, cert)
+    reader = PdfReader(BytesIO(render_pdf(cert, code, company="Brightwater Supplies", verify_hint="Check it")))
+    root = reader.trailer["/Root"]
+    assert reader.metadata.title == f"Certificate {code}"
+    assert str(root["/Lang"]) == "en"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"]) is True
+    text = reader.pages[0].extract_text()
+    assert code in text and "Certificate of completion" in text
+    assert not reader.pages[0].images

@@ -6,6 +6,7 @@ import pytest
 
 from course.cases import load_cases
 from course.widgets.cases import ANY, case_explorer, show_case
+from course.widgets.controls import LiveRegion
 
 
 def test_explorer_starts_unfiltered_and_limits_what_it_shows() -> None:
@@ -36,7 +37,7 @@ def test_filters_narrow_the_cases_and_clear_resets() -> None:
 def test_controls_are_labelled_and_feedback_is_a_live_region() -> None:
     explorer = case_explorer()
     assert explorer.tag.description and explorer.channel.description and explorer.keyword.description
-    assert 'aria-live="polite"' in explorer.summary.value
+    assert isinstance(explorer.summary, LiveRegion) and explorer.summary.value
     assert all(b.description for b in (explorer.search_button, explorer.clear_button))
 
 

@@ -11,6 +11,7 @@ from course.widgets.channels import (
     escalation_path,
     persona_guide,
 )
+from course.widgets.controls import LiveRegion
 
 
 def test_channel_table_lists_every_channel_with_words_for_each_fact() -> None:
@@ -67,7 +68,7 @@ def test_finder_lists_confidential_channels_after_a_click() -> None:
     explorer.confidential.value = True
     explorer.find_button.click()
     result = explorer.result.value
-    assert 'role="status"' in result and "✔ Channels that fit:" in result
+    assert isinstance(explorer.result, LiveRegion) and "✔ Channels that fit:" in result
     for channel in policy.channels:
         assert (f"({channel.id})" in result) == channel.confidential_ok
 

@@ -14,6 +14,7 @@ from course._paths import data_dir
 from course.answers import AnswerFormatError, check_answer
 from course.policy import PolicyError, PolicySet, load_policies
 from course.widgets import practice_scenarios
+from course.widgets.controls import LiveRegion
 from course.widgets.privacy import (
     MODULE,
     fill,
@@ -234,7 +235,7 @@ def test_a_too_wide_audience_is_flagged_with_the_reason(policies: PolicySet) -> 
     panel.audience.value = "public"
     verdict = panel.verdict.value
     assert "✘ Too wide" in verdict
-    assert 'role="status"' in verdict and 'aria-live="polite"' in verdict
+    assert isinstance(panel.verdict, LiveRegion)  # a role="status" region that stays while its text changes
     widest = policies.privacy.audience(policies.privacy.widest_audience("team_logistics")).label
     assert f"may reach at most “{widest}”" in verdict
 
@@ -310,3 +311,22 @@ def test_a_wrong_practice_choice_gets_its_own_hint(policies: PolicySet) -> None:
     deck.check_button.click()
     assert "✘ Not yet" in deck.feedback.value
     assert hint.split()[0] in deck.feedback.value
+
+
+def test_practice_choices_are_a_radio_group_and_feedback_a_live_region(policies: PolicySet) -> None:
+    """The practice deck offers its options in a RadioGroup (native radios: arrow keys, group role) and
+    answers in a LiveRegion; a value that is not one of the options is refused with the choices named."""
+    import traitlets
+
+    from course.widgets.controls import LiveRegion, RadioGroup
+
+    deck = practice_scenarios("02-privacy-and-audiences", policies=policies)
+    assert isinstance(deck.choice, RadioGroup) and isinstance(deck.feedback, LiveRegion)
+    assert deck.choice.description == "Your answer:" and deck.choice.value is None
+    values = [v for _, v in deck.choice.options]
+    assert len(values) >= 2 and all(len(pair) == 2 for pair in deck.choice.options)
+    with pytest.raises(traitlets.TraitError, match="not one of the choices"):
+        deck.choice.value = "no-such-option"
+    deck.choice.value = values[0]
+    deck.show(1)  # a new situation clears the pick and offers its own options
+    assert deck.choice.value is None and deck.feedback.value == ""
