@@ -32,7 +32,13 @@ def test_deferred_iri_parsers_give_the_same_answers() -> None:
     deferred = _run("from course._startup import defer_iri_parsers; defer_iri_parsers()")
     assert deferred[0] == plain[0]
     assert "True" in plain[0] and "False" in plain[0]
-    assert (plain[1], deferred[1]) == ("built at import", "built when used")
+    assert deferred[1] == "built when used"
+    # jsonschema prefers the `rfc3987` package when it is installed (ralph-malph, a test extra, brings it):
+    # then the Earley parsers are never built at import, with or without the shortcut.
+    try:
+        import rfc3987  # noqa: F401
+    except ImportError:
+        assert plain[1] == "built at import"
 
 
 def test_the_course_command_defers_them() -> None:
