@@ -123,6 +123,43 @@ class Lab:
         """The notebook currently shown in the main area."""
         return self.page.locator("#jp-main-dock-panel .jp-NotebookPanel:not(.lm-mod-hidden)")
 
+    def command(self, label: str) -> None:
+        """Run a command from the keyboard: Ctrl+Shift+C opens the command palette, type its label,
+        arrow down to the entry whose label is exactly ``label`` (the best match comes first), Enter."""
+        self.page.keyboard.press("Escape")
+        self.page.keyboard.press("Control+Shift+c")
+        expect(self.page.locator(".lm-CommandPalette-input")).to_be_focused()
+        self.page.keyboard.type(label)
+        active = self.page.locator(".lm-CommandPalette-item.lm-mod-active .lm-CommandPalette-itemLabel")
+        for _ in range(10):
+            expect(active).to_have_count(1)
+            if active.inner_text().strip() == label:
+                break
+            self.page.keyboard.press("ArrowDown")
+        expect(active).to_have_text(label)
+        self.page.keyboard.press("Enter")
+
+    def focused(self) -> str:
+        """The start of the focused element's markup (for messages)."""
+        return self.page.evaluate("() => (document.activeElement?.outerHTML ?? '').slice(0, 160)")
+
+    def press_until(self, key: str, target: Locator, *, limit: int = 12) -> int:
+        """Press ``key`` (e.g. "Tab") until ``target`` or something inside it has the focus; returns
+        how many presses it took."""
+        for presses in range(1, limit + 1):
+            self.page.keyboard.press(key)
+            if target.evaluate("el => el.contains(document.activeElement)"):
+                return presses
+        raise AssertionError(f"{key} x{limit} never reached {target}; the focus is on {self.focused()}")
+
+    def set_theme(self, name: str) -> None:
+        """Switch JupyterLab's theme (e.g. "JupyterLab Dark") and wait until it is applied."""
+        if self.page.locator("body").get_attribute("data-jp-theme-name") == name:
+            return
+        self.command(f"Use Theme: {name}")
+        expect(self.page.locator("body")).to_have_attribute("data-jp-theme-name", name, timeout=30_000)
+        self.page.wait_for_load_state("networkidle")
+
     # -- running ------------------------------------------------------------------------------------
 
     def kernel_status(self) -> str | None:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import expect
 
 from course.policy import load_policies
 from course.practice import load_practice, options_for
@@ -22,20 +22,6 @@ from tests.modules import MODULES
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MODULE = JOURNEY_MODULE
-
-
-def _focused(lab: Lab) -> str:
-    """Role and accessible name of the element that has the keyboard focus."""
-    return lab.page.locator("*:focus").aria_snapshot().strip().splitlines()[0]
-
-
-def _tab_to(lab: Lab, target: Locator, *, limit: int = 12) -> int:
-    """Press Tab until ``target`` has the focus; returns how many presses it took."""
-    for presses in range(1, limit + 1):
-        lab.page.keyboard.press("Tab")
-        if target.evaluate("el => el === document.activeElement"):
-            return presses
-    raise AssertionError(f"{target} not reached with {limit} Tab presses; focus is on {_focused(lab)}")
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +53,17 @@ def test_every_widget_control_has_a_name(module_02: Lab, artifacts: Path) -> Non
     item = load_practice(MODULE, policies=policies).items[0]
     radios = {name for role, name in controls if role == "radio"}
     assert {o.label for o in options_for(item, policies)} <= radios
+    expect(module_02.notebook().get_by_role("radiogroup", name="Your answer:")).to_have_count(1)
     assert {"Platform:", "Kind of information:", "Audience:"} <= {name for role, name in controls
                                                                   if role == "combobox"}
     assert any(name.endswith("Check my answer") for role, name in controls if role == "button")
 
 
 def test_practice_works_from_the_keyboard(module_02: Lab, artifacts: Path) -> None:
-    """Tab reaches the options, Space picks one, Tab reaches "Check my answer" and Enter presses it:
-    a wrong pick says "✘ Not yet", the right one "✔ Correct", in a status region screen readers read;
-    Next and Previous situation work from the keyboard too."""
+    """The options are one radio group, one Tab stop: Tab lands on it, the arrow keys move between the
+    options and pick them (staying in the widget, not moving to another cell), the next Tab goes
+    straight to "Check my answer" and Enter presses it: a wrong pick says "✘ Not yet", the right one
+    "✔ Correct", in a live region screen readers announce; Next and Previous work from the keyboard too."""
     lab = module_02
     policies = load_policies()
     item = load_practice(MODULE, policies=policies).items[0]
@@ -84,23 +72,35 @@ def test_practice_works_from_the_keyboard(module_02: Lab, artifacts: Path) -> No
     widget = lab.notebook().locator(".jp-OutputArea .widget-vbox").filter(
         has=lab.page.get_by_role("heading", name=re.compile(r"^Practice:"))).first
     widget.scroll_into_view_if_needed()
+    group = widget.get_by_role("radiogroup", name="Your answer:")
+    expect(group).to_have_count(1)
     check = widget.get_by_role("button", name="Check my answer")
     feedback = widget.get_by_role("status")
+    expect(feedback).to_have_attribute("aria-live", "polite")
+    cell_position = lab.page.locator("#jp-main-statusbar").get_by_text(re.compile(r"^Cell \d+/\d+$"))
 
     for choice, verdict in ((wrong, "✘ Not yet:"), (item.answer, "✔ Correct:")):
         widget.get_by_role("heading").click()  # start from the top of the widget, as a reader would
-        radio = widget.get_by_role("radio", name=labels[choice], exact=True)
-        _tab_to(lab, radio)
-        lab.page.keyboard.press("Space")
+        cell_before = cell_position.inner_text()
+        # Tab lands on the checked option, or on the first one when none is checked yet
+        lab.press_until("Tab", group.locator("input:checked") if choice != wrong else group.get_by_role("radio").first)
+        radio = group.get_by_role("radio", name=labels[choice], exact=True)
+        for _ in labels:
+            if radio.is_checked():
+                break
+            lab.page.keyboard.press("ArrowDown")
         expect(radio).to_be_checked()
-        _tab_to(lab, check)
+        expect(radio).to_be_focused()
+        assert radio.evaluate("r => getComputedStyle(r).outlineStyle") != "none", "no visible focus on the option"
+        assert cell_position.inner_text() == cell_before, "the arrow keys moved to another cell"
+        assert lab.press_until("Tab", check) == 1, "the other options should not be Tab stops"
         lab.page.keyboard.press("Enter")
         expect(feedback).to_contain_text(verdict)
         shot(lab.page, artifacts, f"keyboard-{'right' if choice == item.answer else 'wrong'}", target=widget)
 
     position = widget.get_by_text(re.compile(r"^Situation \d+ of \d+$"))
     expect(position).to_have_text(re.compile(r"^Situation 1 of"))
-    _tab_to(lab, widget.get_by_role("button", name="Next situation"))
+    lab.press_until("Tab", widget.get_by_role("button", name="Next situation"))
     lab.page.keyboard.press("Enter")
     expect(position).to_have_text(re.compile(r"^Situation 2 of"))
     lab.page.keyboard.press("Shift+Tab")
@@ -121,11 +121,11 @@ def test_privacy_panel_works_from_the_keyboard(module_02: Lab, artifacts: Path) 
     audience = panel.get_by_role("combobox", name="Audience:")
     verdict = panel.get_by_role("status")
     panel.get_by_role("heading").click()
-    _tab_to(lab, kind)
+    lab.press_until("Tab", kind)
     lab.page.keyboard.press("ArrowDown")
     expect(kind).to_be_focused()
     expect(kind).not_to_have_value("")
-    _tab_to(lab, audience)
+    lab.press_until("Tab", audience)
     lab.page.keyboard.press("ArrowDown")
     expect(verdict).to_contain_text(re.compile(r"(✔ Fits the policy|✘ Too wide):"))
     shot(lab.page, artifacts, "privacy-panel-keyboard", target=panel)
