@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from course.policy import PolicyError, load_policy_file
 
-#: The hub's groups a sign-in can put someone in (the roster's roles, see course.hub.accounts).
+#: The hub's groups a sign-in can put someone in (one per roster role).
 HUB_GROUPS = ("learners", "trainers", "compliance", "admins")
 
 GENERIC_OAUTH = "oauthenticator.generic.GenericOAuthenticator"

@@ -165,7 +165,7 @@ def test_a_written_answer_left_as_released_is_not_attempted(tmp_path: Path) -> N
 @pytest.mark.browser
 def test_the_page_passes_axe_and_works_with_the_keyboard(graded: Workspace, tmp_path: Path, chromium: object) -> None:
     """axe-core finds nothing serious or critical; Tab reaches each table region (they scroll sideways)."""
-    from axe_playwright_python.sync_playwright import Axe
+    from tests.browser.axe import assert_no_new_findings
 
     write_items(graded.root, tmp_path / "out")
     context = chromium.new_context(viewport={"width": 1280, "height": 900})
@@ -174,10 +174,8 @@ def test_the_page_passes_axe_and_works_with_the_keyboard(graded: Workspace, tmp_
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
         page.goto((tmp_path / "out" / "items.html").as_uri())
-        results = Axe().run(page)
-        serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-                   for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        assert serious == []
+        report = assert_no_new_findings(page, "items", whole_page_is_ours=True)
+        assert report.serious(ours=True) == []
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
         assert focused == f"Items of {ASSIGNMENT}"
