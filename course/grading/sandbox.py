@@ -762,6 +762,8 @@ class _KernelRun:
     monitor: Any = None
     lost: bool = False
     limit_hit: bool = False
+    #: The notebook's watchdog, the folder watch and the executor's own stop may kill at the same moment.
+    killing: threading.RLock = field(default_factory=threading.RLock)
 
     def watch(self, kill: Any) -> None:
         """Stop the kernel, 4 times a second, when its folder holds more than ``folder_bytes`` or its
@@ -874,8 +876,11 @@ class SandboxKernelLauncher:
 
     def kill(self, km: Any) -> None:
         run: _KernelRun | None = getattr(km, "course_run", None)
-        self._kill_processes(km)
-        if run is not None:
+        if run is None:
+            self._kill_processes(km)
+            return
+        with run.killing:  # one at a time: a second release of the uid slot met a closed lock file
+            self._kill_processes(km)
             self._cleanup(run)
 
     def explain(self, km: Any) -> str | None:
