@@ -129,6 +129,9 @@ def render(diagnosis: Diagnosis) -> list[str]:
             f"  why: {level.reason}",
             f"  kernels run as: {level.user}",
             f"  processes: {level.processes}",
+            ("  kernels start: warm, each a fork of a fork server that did the heavy imports, in namespaces and "
+             "a root of its own" if level.warm else f"  kernels start: fresh processes ({level.warm_reason})"),
+            f"  system calls: {level.syscalls}",
             *(f"  {detail}" for detail in level.details),
             f"  user namespaces: {diagnosis.user_namespaces}",
         ]

@@ -100,6 +100,9 @@ class Settings:
     sandbox: str = "auto"
     limits: Limits = field(default_factory=Limits)
     dedicated_uids: bool = True
+    #: Start kernels as forks of a warm fork server per worker (:mod:`course.grading.zygote`) where it
+    #: works (root, namespaces); else each kernel is a fresh process in bubblewrap.
+    warm: bool = True
     #: True once :func:`resolve` has tried this machine: "auto" became "require" or "off" and
     #: ``dedicated_uids`` says what works, so workers start kernels without trying again.
     probed: bool = False
@@ -114,12 +117,13 @@ class Settings:
         if mode not in {"auto", "require", "off"}:
             raise ValueError(f"{SECTION}.sandbox must be auto, require or off, not {mode!r}")
         return cls(sandbox=mode, limits=Limits.from_mapping(dict(section.get("limits", {}))),
-                   dedicated_uids=bool(section.get("dedicated_uids", True)), probed=bool(section.get("probed", False)))
+                   dedicated_uids=bool(section.get("dedicated_uids", True)), probed=bool(section.get("probed", False)),
+                   warm=bool(section.get("warm", True)))
 
     def as_config(self) -> dict[str, Any]:
         """The config section that carries these settings to a worker."""
         return {"sandbox": self.sandbox, "dedicated_uids": self.dedicated_uids, "limits": asdict(self.limits),
-                "probed": self.probed}
+                "probed": self.probed, "warm": self.warm}
 
 
 class SandboxUnavailable(RuntimeError):
@@ -139,6 +143,11 @@ class Isolation:
     user: str = ""  # whose rights the kernel runs with
     processes: str = ""  # what enforces the process limit
     details: tuple[str, ...] = ()
+    #: Kernels are forks of a warm fork server, each in namespaces and a root of its own (else bubblewrap).
+    warm: bool = False
+    warm_reason: str = ""
+    #: The system-call filter in force (course.grading.seccomp), or why there is none.
+    syscalls: str = ""
 
     @property
     def sandboxed(self) -> bool:
@@ -265,7 +274,8 @@ def resolve(settings: Settings) -> tuple[Settings, Isolation]:
         raise SandboxUnavailable(f"the sandbox is required but {level.reason}")
     sweep()
     fixed = replace(settings, sandbox="require" if level.sandboxed else "off",
-                    dedicated_uids=level.user.startswith("a user id of its own"), probed=True)
+                    dedicated_uids=level.user.startswith("a user id of its own"), probed=True,
+                    warm=level.sandboxed and level.warm)
     return fixed, level
 
 
@@ -310,11 +320,25 @@ def isolation(settings: Settings = Settings()) -> Isolation:
         processes += f"; a pids cgroup per kernel ({cgroup})"
     elif not uid_ok and _running_as_root():
         processes += "; no pids cgroup could be made either: a fork bomb is stopped only by the time limits"
+    warm, warm_reason = False, "the sandbox is not in force"
+    if level == SANDBOX:
+        warm, warm_reason = _warm_possible(settings, uid_ok)
     if level != SANDBOX:
         details.append("without the sandbox a kernel can read whatever its user may read, use the network, "
                        "and write wherever its user may write")
+    from course.grading import seccomp
+
+    filter_ok, filter_why = seccomp.available()
+    if not warm:
+        syscalls = "no filter: it is applied by the fork server only, which is not in use"
+    elif not filter_ok:
+        syscalls = f"no filter: {filter_why}"
+    else:
+        syscalls = ("a seccomp filter denies network sockets (all but AF_UNIX), ptrace, mount, the keyring, bpf, "
+                    "kernel modules, personality, new namespaces, reboot and kexec (EPERM)")
     return Isolation(level=level, reason=reason, bwrap=bwrap, bwrap_version=_bwrap_version(), user=user,
-                     processes=processes, details=tuple(details))
+                     processes=processes, details=tuple(details), warm=warm, warm_reason=warm_reason,
+                     syscalls=syscalls)
 
 
 _PROBE = """\
@@ -360,6 +384,135 @@ def _probe(settings: Settings, *, sandboxed: bool, uid: bool) -> tuple[bool, str
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return lines[-1][:300] if lines else ""
+
+
+# -- warm kernels: a fork server per worker process (course.grading.zygote) ----------------------------
+
+_ZYGOTE = _SCRIPT.parent / "zygote.py"
+
+
+@dataclass
+class _Zygote:
+    process: subprocess.Popen
+    socket: str
+    folder: Path
+    owner: int
+
+
+_zygotes: dict[tuple[str, ...], _Zygote] = {}
+_zygote_lock = threading.Lock()
+
+
+def _zygote(preload: tuple[str, ...]) -> str:
+    """The socket of this process's fork server for ``preload`` (started on first use, again when it died)."""
+    with _zygote_lock:
+        z = _zygotes.get(preload)
+        if z is not None and z.owner == os.getpid() and z.process.poll() is None:
+            return z.socket
+        if z is not None and z.owner == os.getpid():
+            _stop_zygote(z)
+        folder = Path(tempfile.mkdtemp(prefix=f"cz-{os.getpid()}-"))  # root's, 0700: no kernel sees it
+        sock = str(folder / "s")
+        with open(folder / "log", "wb") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-I", str(_ZYGOTE), "serve", sock, json.dumps(list(preload)), str(os.getpid())],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, cwd="/", start_new_session=True,
+                env=_kernel_env({}, folder))
+        assert process.stdout is not None
+        import select
+
+        ready, _, _ = select.select([process.stdout], [], [], 120)
+        line = process.stdout.readline().decode("utf-8", "replace") if ready else ""
+        if not line.startswith("ready"):
+            process.kill()
+            tail = _log_tail(folder / "log")
+            shutil.rmtree(folder, ignore_errors=True)
+            raise SandboxUnavailable(f"the kernels' fork server did not start: {line.strip() or tail or 'no answer'}")
+        _zygotes[preload] = _Zygote(process=process, socket=sock, folder=folder, owner=os.getpid())
+        return sock
+
+
+def _stop_zygote(z: _Zygote) -> None:
+    with contextlib.suppress(OSError):
+        z.process.kill()
+    with contextlib.suppress(Exception):
+        z.process.wait(timeout=5)
+    shutil.rmtree(z.folder, ignore_errors=True)
+
+
+def stop_fork_servers() -> int:
+    """Stop this process's fork servers (their running kernels die with them); returns how many."""
+    with _zygote_lock:
+        mine = [z for z in _zygotes.values() if z.owner == os.getpid()]
+        _zygotes.clear()
+    for z in mine:
+        _stop_zygote(z)
+    return len(mine)
+
+
+def _warm_command(cmd: list[str]) -> bool:
+    """Whether ``cmd`` is this Python's IPython kernel (what the fork server runs)."""
+    try:
+        same = Path(cmd[0]).resolve() == Path(sys.executable).resolve()
+    except (OSError, IndexError):
+        return False
+    return same and cmd[1:3] == ["-m", "ipykernel_launcher"]
+
+
+def _new_root() -> str:
+    root = SLOT_DIR / "root"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return str(root)
+
+
+def _fork_spec(limits: Limits, slot: _UidSlot | None, cgroups: list[Path], workdir: Path, ipcdir: Path,
+               env: Mapping[str, str], args: list[str], chown: list[str]) -> dict[str, Any]:
+    uid = slot.uid if slot is not None else None
+    return {"root": _new_root(), "read_only": [str(t) for t in _read_only_trees()],
+            "writable": [str(workdir), str(ipcdir)], "tmp_bytes": limits.tmp_bytes,
+            "rlimits": _rlimits(limits, uid), "uid": uid, "chown": chown, "env": dict(env),
+            "cgroups": [str(c / "cgroup.procs") for c in cgroups], "workdir": str(workdir), "ipcdir": str(ipcdir),
+            "argv0": "ipykernel_launcher", "args": args}
+
+
+def _client_cmd(sock: str, spec: Mapping[str, Any]) -> list[str]:
+    return [sys.executable, "-I", "-S", str(_ZYGOTE), "client", sock, json.dumps(spec)]
+
+
+@functools.lru_cache(maxsize=8)
+def _warm_possible(settings: Settings, uid_ok: bool) -> tuple[bool, str]:
+    """Whether kernels can be forks of a warm fork server here (root, namespaces, mounts): tried for real."""
+    if not settings.warm:
+        return False, "switched off (SandboxKernelLauncher.warm = False)"
+    if not _running_as_root():
+        return False, "the fork server needs the grader to run as root (bubblewrap is used instead)"
+    if not uid_ok:
+        return False, "the fork server needs a user id of its own for each kernel (bubblewrap is used instead)"
+    if settings.probed:
+        return True, ""
+    folder = Path(tempfile.mkdtemp(prefix="course-sandbox-probe-"))
+    slot = _UidSlot.take()
+    try:
+        sock = _zygote(())
+        env = _kernel_env({}, folder)
+        spec = _fork_spec(settings.limits, slot, [], folder, folder, env, [],
+                          [str(folder)] if slot is not None else [])
+        spec["probe"] = "SANDBOXED = True\n" + _PROBE
+        proc = subprocess.run(_client_cmd(sock, spec), capture_output=True, text=True, timeout=60,
+                              stdin=subprocess.DEVNULL)
+        out = (proc.stdout + proc.stderr).strip()
+        if proc.returncode == 0 and out.startswith("ok"):
+            return True, ""
+        return False, f"the fork server's sandbox does not work here: {_last_line(out) or proc.returncode}"
+    except (OSError, subprocess.SubprocessError, SandboxUnavailable) as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+    finally:
+        slot.release()
+        shutil.rmtree(folder, ignore_errors=True)
+        with _zygote_lock:  # the probe's server (nothing preloaded) is not the one kernels use
+            probe = _zygotes.pop((), None)
+        if probe is not None and probe.owner == os.getpid():
+            _stop_zygote(probe)
 
 
 # -- user id slots -------------------------------------------------------------------------------
@@ -762,6 +915,8 @@ class _KernelRun:
     monitor: Any = None
     lost: bool = False
     limit_hit: bool = False
+    #: Started as a fork of the warm fork server (else a fresh process in bubblewrap).
+    warm: bool = False
     #: The notebook's watchdog, the folder watch and the executor's own stop may kill at the same moment.
     killing: threading.RLock = field(default_factory=threading.RLock)
 
@@ -964,6 +1119,15 @@ def _sandboxed(base: type) -> type:
             cmd = super().format_kernel_cmd(extra_arguments)
             self.kernel_spec.interrupt_mode = "message"
             run = self.course_run
+            if (run.sandboxed and run.settings.warm and run.slot is not None and _running_as_root()
+                    and _warm_command(cmd)):
+                run.warm = True
+                chown = [str(run.workdir), str(run.ipcdir), self.connection_file] if run.slot is not None else []
+                spec = _fork_spec(run.settings.limits, run.slot, [c for c in (run.cgroup,) if c is not None],
+                                  run.workdir, run.ipcdir, self.course_env, cmd[3:], chown)
+                from course.grading.zygote import PRELOAD
+
+                return _client_cmd(_zygote(PRELOAD), spec)
             if run.sandboxed:
                 cmd = _bwrap_argv(run.settings.limits, run.workdir, run.ipcdir, self.course_env, cmd,
                                   as_root=run.slot is None and _running_as_root())

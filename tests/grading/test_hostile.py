@@ -162,6 +162,8 @@ def test_sandbox_every_attack_gets_its_expected_outcome(sandboxed: Batch) -> Non
     assert sandboxed.isolation == "bubblewrap sandbox + limits"
     problems = [p for a in sandboxed.corpus.attacks for p in _outcome_problems(sandboxed, a)]
     problems += [f"{a.name} got through: {e}" for a in sandboxed.corpus.attacks for e in sandboxed.got_through(a)]
+    problems += [f"{a.name}: the filter's refusal {line!r} is not in its output" for a in sandboxed.corpus.attacks
+                 for line in a.denied_in_sandbox if line not in sandboxed.outputs(a.student)]
     assert problems == []
 
 

@@ -49,3 +49,25 @@ def test_the_course_command_defers_them() -> None:
             "print('built' if 'rfc3987_syntax.syntax_helpers' in sys.modules else 'not built')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.splitlines()[-1] == "not built"
+
+
+#: Packages `course --help` never needs: each costs tens to hundreds of milliseconds to import.
+HEAVY = ("nbgrader", "nbconvert", "nbformat", "nbclient", "jupyter_client", "zmq", "IPython", "ipykernel",
+         "pandas", "numpy", "dask", "distributed", "sqlalchemy", "jsonschema", "yaml", "jinja2", "traitlets",
+         "openpyxl", "fpdf", "matplotlib", "course.grading.pipeline", "course.compliance")
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    code = ("import sys\nfrom course import cli\nsys.argv = " + repr(["course", *argv]) + "\ntry:\n    cli.main()\n"
+            "except SystemExit:\n    pass\nprint('\\n'.join(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return set(out.stdout.splitlines())
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["grade", "--help"], ["doctor", "--help"]])
+def test_help_imports_nothing_heavy(argv: list[str]) -> None:
+    """`course --help` (and a command's --help) imports none of the heavy packages."""
+    loaded = _modules_after(argv)
+    assert "typer" in loaded  # the check itself sees what was imported
+    heavy = sorted(name for name in loaded if any(name == h or name.startswith(f"{h}.") for h in HEAVY))
+    assert heavy == []

@@ -30,7 +30,7 @@ MODULE = "02-privacy-and-audiences"
 NOTEBOOK = f"{MODULE}.ipynb"
 VICTIM = "aaa-victim"
 #: What an attack prints when it got something it must not have (see cells/*.py).
-ESCAPE_MARKERS = ("READ ", "CONNECTED", "WROTE")
+ESCAPE_MARKERS = ("READ ", "CONNECTED", "WROTE", "ESCAPED")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class Attack:
     expect: dict[str, Any]
     stopped_only_by_sandbox: bool = False
     without_sandbox: str = ""
+    #: Lines the attack prints in the sandbox when the system-call filter refuses it ("denied <call>: ...").
+    denied_in_sandbox: tuple[str, ...] = ()
 
 
 @dataclass
@@ -59,7 +61,8 @@ def expectations() -> dict[str, Any]:
 def attacks() -> list[Attack]:
     return [Attack(name=a["name"], student=a.get("student", a["name"]), what=a["what"], expect=a["expect"],
                    stopped_only_by_sandbox=bool(a.get("stopped_only_by_sandbox", False)),
-                   without_sandbox=a.get("without_sandbox", "")) for a in expectations()["attacks"]]
+                   without_sandbox=a.get("without_sandbox", ""),
+                   denied_in_sandbox=tuple(a.get("denied_in_sandbox", ()))) for a in expectations()["attacks"]]
 
 
 # -- listeners: a service on this machine and a socket of the grader ------------------------------------
