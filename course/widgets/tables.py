@@ -1,4 +1,5 @@
-"""Policy facts as HTML tables for the notebooks: ``policy_table("platforms")``, ``policy_about()``.
+"""Policy facts as HTML tables for the notebooks: ``policy_table("platforms")``, ``policy_about()``;
+``scrollable_tables()`` for the pandas tables a notebook shows.
 
 Notebooks never type a policy fact into markdown; they show it with one of these, so another
 company's policy files change what learners read. Tables have a caption and header cells that
@@ -10,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
+from IPython import get_ipython
 from IPython.display import HTML
 
 from course.policy import PolicySet, PrivacyPolicy, load_policies
@@ -94,3 +96,31 @@ def policy_about(*, policies: PolicySet | None = None) -> HTML:
         f"<p>Not sure whether something is all right to post? Ask {html.escape(privacy.contact)} "
         "<em>before</em> you post.</p>"
     )
+
+
+def dataframe_html(frame) -> str | None:  # frame: pandas.DataFrame
+    """A DataFrame as pandas shows it, inside a scroll box that keyboard users can focus and scroll
+    sideways (``tabindex=0``, a region named after the table's size); None when pandas would show no HTML."""
+    inner = frame._repr_html_()
+    if inner is None:
+        return None
+    rows, columns = frame.shape
+    name = (f"Table of {rows:,} row{'s' * (rows != 1)} and {columns:,} column{'s' * (columns != 1)}; "
+            "scroll sideways to see every column")
+    return (f"<div role='region' tabindex='0' aria-label='{html.escape(name, quote=True)}' "
+            f"style='overflow-x:auto;max-width:100%'>{inner}</div>")
+
+
+def scrollable_tables() -> None:
+    """From now on, every pandas table this notebook shows sits in a scroll box keyboard users can reach.
+
+    A wide DataFrame makes JupyterLab's output scroll sideways, but that output cannot take the focus,
+    so someone without a mouse cannot see its right-hand columns; this puts the table in a box that can
+    (see :func:`dataframe_html`). Call it once in a notebook's first cell; outside IPython it does nothing.
+    """
+    import pandas as pd
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, dataframe_html)

@@ -62,6 +62,22 @@ async ([ours, tags, baseline, wholePage]) => {
 """
 
 
+#: JupyterLab's <body> has ``overflow: hidden`` and, since everything in it is absolutely placed, a height of
+#: 0. The browser applies a body's overflow to the viewport, so nothing is clipped on screen, but axe-core
+#: takes the body for a 0 px clipping box and then treats every element as off screen: it silently skips the
+#: visual rules (colour contrast above all) on the whole page. Giving the body the viewport's height
+#: changes no pixel and lets axe-core see what the learner sees.
+_BODY_FIX_JS = """
+() => {
+  const body = document.body;
+  if (body && getComputedStyle(body).overflow === 'hidden' && body.getBoundingClientRect().height < 2) {
+    document.documentElement.style.height = '100%';
+    body.style.height = '100%';
+  }
+}
+"""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One node axe-core flagged, under one rule."""
@@ -142,6 +158,7 @@ def run_axe(page: Page, name: str, *, whole_page_is_ours: bool = False) -> AxeRe
 
     The findings go to ``var/test-artifacts/a11y/<name>.json``.
     """
+    page.evaluate(_BODY_FIX_JS)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # evaluated through the browser's protocol, not a <script> tag, so the strict Content-Security-Policy
         # of the pages we render (no scripts at all) does not stop the check

@@ -160,6 +160,34 @@ class Lab:
         expect(self.page.locator("body")).to_have_attribute("data-jp-theme-name", name, timeout=30_000)
         self.page.wait_for_load_state("networkidle")
 
+    def show_whole_notebook(self, *, limit_px: int = 60_000) -> None:
+        """Make the window tall enough for every cell of the open notebook to be on screen at once.
+
+        JupyterLab renders only the cells near the visible part of a notebook (the rest wait with
+        ``content-visibility: auto``), and axe-core checks colours only of what is on screen; a window as
+        tall as the notebook lets one axe-core run see every cell as a learner would while scrolling.
+        ``restore_window()`` puts the window back.
+        """
+        outer = self.notebook().locator(".jp-WindowedPanel-outer")
+        viewport = self.page.viewport_size or {"width": 1280, "height": 900}
+        for _ in range(8):
+            # the cells' bottom, measured from the top of the scrolled list, against the visible height
+            needed, visible = outer.evaluate("""o => { o.scrollTop = 0;
+                const cells = o.querySelectorAll('.jp-Cell');
+                const last = cells[cells.length - 1], top = o.getBoundingClientRect().top;
+                return [Math.ceil(last.getBoundingClientRect().bottom - top + o.scrollTop) + 40, o.clientHeight]; }""")
+            if needed <= visible:
+                return
+            height = (self.page.viewport_size or viewport)["height"] + needed - visible
+            if height > limit_px:
+                raise AssertionError(f"the notebook is {needed}px tall, more than the {limit_px}px window allowed")
+            self.page.set_viewport_size({"width": viewport["width"], "height": height})
+            self.page.wait_for_timeout(300)  # JupyterLab measures the cells it has just rendered
+        raise AssertionError("the notebook kept growing as the window grew")
+
+    def restore_window(self, viewport: dict[str, int]) -> None:
+        self.page.set_viewport_size(viewport)
+
     # -- running ------------------------------------------------------------------------------------
 
     def kernel_status(self) -> str | None:

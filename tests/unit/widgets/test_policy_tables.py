@@ -84,3 +84,38 @@ def test_another_companys_policy_changes_the_tables_and_is_escaped(tmp_path: Pat
     assert "Smith &amp; Jones &lt;Wholesale&gt;" in policy_about(policies=other).data
     html = policy_table("never_post", policies=other).data
     assert "Client &lt;records&gt;" in html and "<records>" not in html
+
+
+def test_a_dataframe_sits_in_a_named_scroll_box_keyboard_users_can_focus() -> None:
+    """dataframe_html wraps pandas' own table in a focusable region named after the table's size."""
+    import pandas as pd
+
+    from course.widgets.tables import dataframe_html
+
+    frame = pd.DataFrame({"case_id": ["C001", "C002"], "channel": ["email", "public_post"], "lesson": ["a", "b"]})
+    html = dataframe_html(frame)
+    assert html is not None
+    assert html.startswith("<div role='region' tabindex='0' aria-label='Table of 2 rows and 3 columns; scroll "
+                           "sideways to see every column' style='overflow-x:auto;max-width:100%'>")
+    assert frame._repr_html_() in html and html.endswith("</div>")
+    assert dataframe_html(frame.head(1)).count("1 row and 3 columns") == 1
+
+
+def test_scrollable_tables_makes_ipython_show_every_dataframe_in_the_box() -> None:
+    """Once scrollable_tables() has run, IPython's display shows a DataFrame in the scroll box; outside
+    IPython it does nothing."""
+    import pandas as pd
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from course.widgets import scrollable_tables
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    scrollable_tables()  # no shell yet: nothing happens, nothing fails
+    shell = InteractiveShell.instance()
+    try:
+        scrollable_tables()
+        data, _ = shell.display_formatter.format(frame)
+        assert data["text/html"].startswith("<div role='region' tabindex='0'")
+        assert "text/plain" in data
+    finally:
+        InteractiveShell.clear_instance()
