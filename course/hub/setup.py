@@ -45,6 +45,21 @@ c.ExchangeFactory.submit = "course.hub.exchange.PrivateSubmit"
 _WORKSPACE_MARK = "# -- course.hub: the hub's shared exchange (re-added by `course hub up`) --"
 
 
+def mark_migrated(config_dir: Path) -> None:
+    """Tell jupyter_core that there is no IPython 3 config to migrate into ``config_dir``.
+
+    Without the marker every Jupyter application that starts with a ``~/.ipython`` folder (the course
+    owner's, after a kernel ran) tries to write ``migrated`` into its config folder. The hub's config
+    folders are root-owned and read-only to the account, so formgrader's ``initialize`` failed with
+    PermissionError and JupyterLab answered 404 for every formgrader page. A root-owned marker makes
+    ``JupyterApp.migrate_config`` return at once (it opens the marker for update, fails, and gives up).
+    """
+    marker = config_dir / "migrated"
+    if not marker.exists():
+        marker.write_text("course.hub: nothing to migrate\n", "utf-8")
+    os.chmod(marker, 0o644)
+
+
 class SetupError(RuntimeError):
     """The hub cannot be prepared; the message says what to do."""
 
@@ -94,6 +109,7 @@ def write_user_config(state: HubState, account: Account, course_id: str) -> Path
     _write_role_config(config_dir.parent, LabRole.LEARNER, _NBGRADER_LEARNER.format(
         username=account.username, course_id=course_id, student_id=account.employee_id,
         exchange=str(state.exchange), home=str(home)))
+    mark_migrated(config_dir)
     return config_dir
 
 
@@ -188,6 +204,7 @@ def prepare(settings: HubSettings, *, modules: list[str] | None = None) -> Prepa
         from course.lab import _write_role_config
 
         _write_role_config(trainer_dir, LabRole.TRAINER, None)
+        mark_migrated(trainer_dir / "jupyter")
         new = ensure_accounts(state, accounts, course_id=COURSE_ID)
     except AccountError as exc:
         raise SetupError(str(exc)) from None
