@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 hub_app = typer.Typer(help="The company JupyterHub (one machine): set-up, start, roster sync.", no_args_is_help=True)
-console = Console()
+console = Console(soft_wrap=True)
 err = Console(stderr=True)
 
 SettingsFile = Annotated[Path | None, typer.Option("--settings", help="Hub settings (YAML); default: "
@@ -50,17 +50,62 @@ def up(
         return
     console.print(banner(prepared), highlight=False)
     argv, env = hub_command(settings)
-    console.print("Starting JupyterHub (Ctrl+C stops it; servers' files stay) ...", highlight=False)
+    console.print("Starting JupyterHub (Ctrl+C, or `course hub down` from another shell, stops it and every "
+                  "server; files stay) ...", highlight=False)
     proc = subprocess.Popen(argv, env=env)
+    stop_all = False
     try:
         code = proc.wait()
     except KeyboardInterrupt:
+        stop_all = True
         proc.send_signal(signal.SIGINT)
-        code = proc.wait()
-    finally:
-        if prepared.postgres is not None:
-            prepared.postgres.stop()
+        code = _wait_ignoring_interrupts(proc)
+    if stop_all or _stopped_on_purpose(prepared):
+        from course.hub.down import stop_hub
+
+        done = stop_hub(prepared.settings, state=prepared.state)
+        done.hub = True  # it had stopped already, on Ctrl+C or `course hub down`
+        console.print(f"Stopped: {done.summary()}.", highlight=False)
+        code = 0
+    else:
+        console.print(f"JupyterHub exited with status {code}; servers, proxy and PostgreSQL keep running, so "
+                      "`course hub up` again picks them up (`course hub down` stops them).", highlight=False)
     raise typer.Exit(code)
+
+
+def _wait_ignoring_interrupts(proc: subprocess.Popen) -> int:
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:  # a second Ctrl+C: the hub is already stopping
+            continue
+
+
+def _stopped_on_purpose(prepared) -> bool:  # `course hub down` leaves this mark before it stops the hub
+    mark = prepared.state.root / "stopping"
+    if mark.exists():
+        mark.unlink()
+        return True
+    return False
+
+
+@hub_app.command("down")
+def down(settings: SettingsFile = None) -> None:
+    """Stop the hub and everything it runs: employees' servers, services, proxy, PostgreSQL (files stay)."""
+    from course.hub.down import stop_hub
+    from course.hub.settings import SettingsError
+    from course.hub.state import HubState
+
+    try:
+        chosen = _settings(settings).resolve()
+        state = HubState.open(chosen)
+        if state.root.is_dir():
+            (state.root / "stopping").write_text("course hub down\n", "utf-8")
+        done = stop_hub(chosen, state=state)
+    except (SettingsError, OSError) as exc:
+        _fail(exc)
+        return
+    console.print(f"Stopped: {done.summary()}.", highlight=False)
 
 
 @hub_app.command("sync")

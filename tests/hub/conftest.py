@@ -134,11 +134,18 @@ def hub() -> Iterator[Hub]:
         if process is not None and process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
             try:
-                process.wait(30)
+                process.wait(60)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-        if prepared is not None and prepared.postgres is not None:
-            prepared.postgres.stop()
+        if prepared is not None:  # servers, the proxy (its own session) and PostgreSQL, as `course hub down`
+            from course.hub.down import stop_hub
+
+            proxy_pid = (prepared.state.root / "proxy.pid").read_text().strip() if (
+                prepared.state.root / "proxy.pid").exists() else None
+            stop_hub(prepared.settings, state=prepared.state)
+            if proxy_pid:
+                assert not Path(f"/proc/{proxy_pid}").exists() or "configurable-http-proxy" not in Path(
+                    f"/proc/{proxy_pid}/cmdline").read_text(errors="replace"), "the proxy was left running"
         for name in [*usernames, "grader"]:
             remove_unix_account(prefix + name)
         _restore(solutions_dir(), solutions_stat)
