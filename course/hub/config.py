@@ -45,21 +45,29 @@ SERVICE_SCOPES: dict[str, list[str]] = {
 }
 
 
-def set_authenticator(c: Any, settings: HubSettings, state: HubState, accounts: list[Account]) -> None:
-    """The one place the sign-in method is chosen (``auth.kind`` in the settings file)."""
-    kind = settings.auth.kind
-    if kind != "native":
-        raise NotImplementedError(
-            f"sign-in method {kind!r} (auth.kind in the hub settings) is not configured in this build; "
-            "use 'native' (accounts from the roster) or a build that includes course.hub.auth")
-    c.JupyterHub.authenticator_class = "course.hub.native.RosterAuthenticator"
-    c.RosterAuthenticator.seed_file = str(state.native_seed)
-    c.NativeAuthenticator.enable_signup = False
-    c.NativeAuthenticator.open_signup = False
-    c.NativeAuthenticator.allowed_failed_logins = 5
-    c.NativeAuthenticator.seconds_before_next_try = 60
-    c.NativeAuthenticator.check_common_password = True
-    c.NativeAuthenticator.minimum_password_length = 12
+def set_authenticator(c: Any, settings: HubSettings, state: HubState, accounts: list[Account]) -> bool:
+    """The one place the sign-in method is chosen (``auth`` in the settings file, :mod:`course.hub.auth`).
+
+    ``native``: NativeAuthenticator with the roster's accounts (:class:`course.hub.native.RosterAuthenticator`).
+    ``oidc`` / ``lti13``: OAuthenticator's GenericOAuthenticator or LTI13Authenticator, configured by
+    :func:`course.hub.auth.authenticator_config`, with the same refusal of deactivated employees.
+    Returns whether the authenticator manages hub groups (then the roster does not load them).
+    """
+    from traitlets.config import Config
+
+    from course.hub.auth import GENERIC_OAUTH, LTI13, NATIVE, authenticator_config
+
+    cfg = authenticator_config(settings.auth)
+    chosen = cfg["JupyterHub"].pop("authenticator_class")
+    c.merge(Config(cfg))
+    if chosen == NATIVE:
+        c.JupyterHub.authenticator_class = "course.hub.native.RosterAuthenticator"
+        c.RosterAuthenticator.seed_file = str(state.native_seed)
+        return False
+    c.JupyterHub.authenticator_class = {GENERIC_OAUTH: "course.hub.native.CourseOAuthenticator",
+                                        LTI13: "course.hub.native.CourseLTI13Authenticator"}[chosen]
+    section = cfg.get("GenericOAuthenticator") or cfg.get("LTI13Authenticator") or {}
+    return bool(section.get("manage_groups"))
 
 
 def load_groups(accounts: list[Account]) -> dict[str, dict[str, list[str]]]:
@@ -149,12 +157,13 @@ def configure(c: Any, settings: HubSettings, state: HubState | None = None) -> N
     c.ConfigurableHTTPProxy.auth_token = state.read_secret("proxy")
     c.ConfigurableHTTPProxy.pid_file = str(state.root / "proxy.pid")
     c.ConfigurableHTTPProxy.should_start = True
-    set_authenticator(c, settings, state, accounts)
+    groups_from_sign_in = set_authenticator(c, settings, state, accounts)
     c.Authenticator.allowed_users = {a.username for a in accounts}
     c.Authenticator.allow_existing_users = True  # users the roster sync adds through the API
     c.Authenticator.auth_refresh_age = 60  # a deactivated employee's session ends within a minute
     c.Authenticator.refresh_pre_spawn = True
-    c.JupyterHub.load_groups = load_groups(accounts)
+    if not groups_from_sign_in:  # else the identity provider's claims set the groups at each sign-in
+        c.JupyterHub.load_groups = load_groups(accounts)
     c.JupyterHub.services = services(settings, state)
     c.JupyterHub.load_roles = load_roles({s["name"] for s in c.JupyterHub.services})
     c.JupyterHub.default_url = default_url

@@ -68,3 +68,23 @@ class RosterAuthenticator(DeactivationMixin, NativeAuthenticator):
         if added:
             self.db.commit()
             self.log.info("Created %d roster account(s) for sign-in", added)
+
+
+def _oauth_base() -> type:
+    from oauthenticator.generic import GenericOAuthenticator
+
+    return GenericOAuthenticator
+
+
+def _lti_base() -> type:
+    from ltiauthenticator.lti13.auth import LTI13Authenticator
+
+    return LTI13Authenticator
+
+
+class CourseOAuthenticator(DeactivationMixin, _oauth_base()):  # type: ignore[misc]
+    """Company single sign-on (OpenID Connect, ``auth.kind: oidc``); deactivated employees are refused."""
+
+
+class CourseLTI13Authenticator(DeactivationMixin, _lti_base()):  # type: ignore[misc]
+    """LTI 1.3 launch from the LMS (``auth.kind: lti13``); deactivated employees are refused."""

@@ -8,24 +8,16 @@ repository (``var/hub`` is git-ignored). See ``deploy/hub/hub.yaml`` for the doc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from course._paths import repo_root
+from course.hub.auth import AuthSection
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class AuthSettings(_Strict):
-    #: native: NativeAuthenticator with accounts from the roster (this build); oidc / lti13: the
-    #: company's single sign-on or an LMS launch (``course.hub.auth``, configured separately).
-    kind: Literal["native", "oidc", "lti13"] = "native"
-    #: Other keys are the sign-in method's own (client ids, issuer URLs ...), passed on unchanged.
-    model_config = ConfigDict(extra="allow")
 
 
 class LimitSettings(_Strict):
@@ -50,7 +42,8 @@ class HubSettings(_Strict):
     roster: Path = Path("data/roster.csv")
     #: "postgres": a PostgreSQL server under STATE_DIR/postgres, started by `make hub`; or any SQLAlchemy URL
     gradebook: str = "postgres"
-    auth: AuthSettings = AuthSettings()
+    #: how people sign in (course.hub.auth): native (roster accounts), oidc (single sign-on) or lti13 (an LMS)
+    auth: AuthSection = AuthSection()
     limits: LimitSettings = LimitSettings()
     culler: CullerSettings = CullerSettings()
 

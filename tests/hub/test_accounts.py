@@ -67,12 +67,3 @@ def test_a_bad_settings_file_names_the_key(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(path)
     assert "port:" in str(caught.value) and "auth.kind:" in str(caught.value)
-
-
-def test_single_sign_on_kinds_say_they_are_not_in_this_build(tmp_path: Path) -> None:
-    from course.hub.config import set_authenticator
-    from course.hub.state import HubState
-
-    settings = load_settings(None, auth={"kind": "oidc"})
-    with pytest.raises(NotImplementedError, match="not configured in this build"):
-        set_authenticator(object(), settings, HubState(root=tmp_path), [])
