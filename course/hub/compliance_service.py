@@ -2,8 +2,8 @@
 
 Signed in through the hub (HubOAuth; only holders of ``access:services!service=compliance``, i.e.
 the ``compliance`` group, get in). It serves what ``course report`` makes from the course
-workspace, refreshed at most once a minute: the dashboard, the CSV and XLSX spreadsheets, the
-certificates, and a form to verify a certificate's code. It offers no way to change anything (GET
+workspace, rebuilt when the ledger has new events and at least once a minute: the dashboard, the
+CSV and XLSX spreadsheets, the certificates, and a form to verify a certificate's code. It offers no way to change anything (GET
 only) and no notebooks. Run by the hub as the course owner account::
 
     python -m course.hub.compliance_service     # env: COURSE_HUB_WORKSPACE, COURSE_HUB_REPORTS
@@ -40,20 +40,31 @@ color:#1a1a1a}} a{{color:#0b57d0}} a:focus,input:focus,button:focus{{outline:3px
 
 
 class Reports:
-    """``course report`` output for the workspace, rebuilt when older than a minute."""
+    """``course report`` output for the workspace, rebuilt when the ledger has new events (grading,
+    collecting and certifying append to it) and at least once a minute."""
 
     def __init__(self, workspace: Path, out: Path) -> None:
         self.workspace, self.out = workspace, out
         self._lock = threading.Lock()
         self._built = 0.0
+        self._ledger_seen = -1.0
+
+    def _ledger_stamp(self) -> float:
+        folder = self.workspace / "ledger"
+        try:
+            return max((p.stat().st_mtime for p in folder.iterdir()), default=0.0)
+        except OSError:
+            return 0.0
 
     def fresh(self) -> Path:
         from course.compliance.report import build_report
 
         with self._lock:
-            if time.monotonic() - self._built > REFRESH_SECONDS or not (self.out / "dashboard.html").exists():
+            stamp = self._ledger_stamp()
+            if (time.monotonic() - self._built > REFRESH_SECONDS or stamp != self._ledger_seen
+                    or not (self.out / "dashboard.html").exists()):
                 build_report(self.workspace, self.out)
-                self._built = time.monotonic()
+                self._built, self._ledger_seen = time.monotonic(), stamp
         return self.out
 
     def invalidate(self) -> None:

@@ -182,6 +182,9 @@ def configure(c: Any, settings: HubSettings, state: HubState | None = None) -> N
         c.Spawner.mem_limit = settings.limits.mem
     if settings.limits.cpu:
         c.Spawner.cpu_limit = settings.limits.cpu
+    from course._paths import repo_root
+
+    c.JupyterHub.template_paths = [str(repo_root() / "deploy" / "hub" / "templates")]  # readable colours
     c.JupyterHub.template_vars = {"announcement_login": "Sign in with the name and password your trainer gave you."}
     c.JupyterHub.shutdown_on_logout = False
     c.JupyterHub.log_level = os.environ.get("COURSE_HUB_LOG_LEVEL", "INFO")
