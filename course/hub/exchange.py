@@ -45,6 +45,37 @@ class PrivateSubmit(ExchangeSubmit):
             fileperms, dirperms = SUBMISSION_FILE_MODE, SUBMISSION_DIR_MODE
         super().set_perms(dest, fileperms=fileperms, dirperms=dirperms)
 
+    def do_copy(self, src: str, dest: str, log: object = None) -> None:
+        """Copy the learner's folder into the inbox without copying folder modes.
+
+        Stock nbgrader copies with ``shutil.copytree``, whose ``copystat`` gives each new folder the
+        mode of the learner's own folder and so clears the set-group-id bit that the folder got from
+        ``inbound``. ``timestamp.txt`` and ``submission_secret.txt``, written next, then belonged to
+        the learner's private group and the course owner could not collect the submission (a learner
+        cannot chgrp to a group they are not in, nor set the bit again). Folders made with ``mkdir``
+        keep the inherited group and bit; the size limits and ignore rules are nbgrader's own.
+        """
+        if Path(dest).resolve().parent != Path(self.inbound_path).resolve():
+            super().do_copy(src, dest, log)
+            return
+        from nbgrader.utils import ignore_patterns
+
+        size = self.get_size(src)
+        if size > 1000 * self.coursedir.max_dir_size:
+            self.log.error("Directory size is too big")
+            raise RuntimeError(f"Directory size is too big. Size is {size}, maximum size is "
+                               f"{1000 * self.coursedir.max_dir_size}")
+        ignore = ignore_patterns(exclude=self.coursedir.ignore, include=self.coursedir.include,
+                                 max_file_size=self.coursedir.max_file_size, log=self.log)
+        for dirpath, dirnames, filenames in os.walk(src):
+            skipped = set(ignore(dirpath, dirnames + filenames))
+            dirnames[:] = [d for d in dirnames if d not in skipped]
+            target = Path(dest) / Path(dirpath).relative_to(src)
+            target.mkdir(exist_ok=True)
+            for name in filenames:
+                if name not in skipped:
+                    shutil.copyfile(Path(dirpath) / name, target / name)
+
     def copy_files(self) -> None:
         # Stock nbgrader opens the submission folder to everyone (0777) after set_perms; close it again.
         super().copy_files()

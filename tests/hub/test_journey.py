@@ -116,6 +116,10 @@ def test_learner_trainer_and_compliance_journey(hub: Hub, chromium: Browser) -> 
     expect(ann.assignment_row(panel, "submitted", MODULE)).to_be_visible(timeout=60_000)
     shot(page, ARTIFACTS, "03-submitted")
 
+    submitted_files = list((hub.state_root / "exchange" / COURSE / "inbound").glob(f"{learner_id}+{MODULE}+*/*"))
+    owner_gid = __import__("grp").getgrnam(hub.unix("grader")).gr_gid
+    assert submitted_files and all(p.stat().st_gid == owner_gid for p in submitted_files), \
+        "every file of the submission is the course owner's group's to read"
     # 4. The trainer collects and autogrades with the course's pipeline, as the course owner.
     collected = as_owner(hub, "collect", MODULE, "--course-dir", str(workspace))
     assert learner_id in collected or "1" in collected, collected
