@@ -4,6 +4,7 @@
 #   make test-fast  the tests that run no kernel, browser or database: for while you work
 #   make lab        JupyterLab as a learner sees the course: fetch, practise, Validate, submit (var/lab/)
 #   make formgrader JupyterLab as a trainer sees it: formgrader on the demo workspace (var/demo/)
+#   make hub        the company JupyterHub on this machine (root): accounts from data/roster.csv (var/hub/)
 #   make release    rebuild exercises/ from solutions/ and check nothing leaked
 #   make bench      benchmark ratios against the stock tools
 #   make lint       ruff
@@ -24,7 +25,7 @@ XDIST := -n $(PYTEST_JOBS) --dist loadfile
 # nbgrader runs tools of its environment (alembic) by name: the venv comes first on PATH.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: all venv system-deps demo test test-fast lab formgrader release bench lint clean
+.PHONY: all venv system-deps hub-deps demo test test-fast lab formgrader hub release bench lint clean
 
 all: test
 
@@ -56,7 +57,22 @@ $(AXE): tools/axe/package.json tools/axe/package-lock.json
 demo: $(STAMP)
 	@$(BIN)/course demo
 
+# configurable-http-proxy (JupyterHub's proxy) from npm, into var/node/ (nothing installed globally).
+CHP_VERSION := 5.3.0
+CHP := var/node/node_modules/.bin/configurable-http-proxy
+$(CHP):
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm (or make system-deps)"; exit 1; }
+	@echo "==> Installing configurable-http-proxy $(CHP_VERSION) into var/node"
+	@mkdir -p var/node && npm install --prefix var/node --no-audit --no-fund --loglevel=error \
+	  configurable-http-proxy@$(CHP_VERSION) >/dev/null
+
+hub-deps: $(CHP)
+
+hub: $(STAMP) system-deps $(CHP)
+	@$(BIN)/course hub up
+
 test: $(STAMP) system-deps $(NODE_TEST) $(AXE)
+	@$(MAKE) --no-print-directory hub-deps || echo "note: no configurable-http-proxy; the hub tests will skip (fail under CI=true)"
 	@$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

@@ -32,6 +32,9 @@ ledger_app = typer.Typer(help="The workspace's tamper-evident event log.", no_ar
 certificate_app = typer.Typer(help="Certificates of completion.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(certificate_app, name="certificate")
+from course.hub.cli import hub_app  # noqa: E402 - the company JupyterHub's commands
+
+app.add_typer(hub_app, name="hub")
 
 def _console(*, stderr: bool = False) -> Console:
     """Rich's console; when the output is a file or a CI log (no terminal, no $COLUMNS) it is 120

@@ -91,6 +91,10 @@ def _generate(root: Path, source_rel: str, release_dir: Path, assignment: str, d
         c.GenerateAssignment.no_database = True
     else:
         c.CourseDirectory.db_url = db_url
+        # nbgrader files the assignment under the course id; PostgreSQL enforces that the course exists.
+        from course.workspace import Workspace
+
+        c.CourseDirectory.course_id = Workspace.open(root).course_id
     coursedir = CourseDirectory(config=c)
     converter = GenerateAssignment(coursedir=coursedir, config=c)
     converter.log.setLevel(logging.WARNING)
