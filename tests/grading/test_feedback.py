@@ -3,6 +3,7 @@ notebook, what passed and what did not, the trainer's comments, and never a hidd
 
 from __future__ import annotations
 
+import itertools
 import random
 from pathlib import Path
 
@@ -82,3 +83,32 @@ def test_a_trainers_comment_appears_and_unchanged_pages_are_not_rewritten(graded
     assert {i.status for i in feedback(graded).items} == {UNCHANGED}
     assert all(i.status == WRITTEN for i in feedback(graded, force=True).items)
     assert not [i for i in report.items if i.status == FAILED]
+
+
+@pytest.mark.browser
+def test_feedback_pages_pass_axe_in_chromium(graded: Path, chromium: object) -> None:
+    """The feedback page a learner opens, as `course feedback` writes it (nbgrader's template with our
+    fixes), read in Chromium by axe-core: nothing serious or critical anywhere on it (the whole page is
+    ours to answer for, nbgrader's template parts included), for a learner who failed checks and one who
+    passed; it says its language, has an h1, and its headings never skip a level on the way down."""
+    from tests.browser.axe import assert_no_new_findings, need_axe
+
+    need_axe()
+    module = GRADED_MODULES[0]
+    feedback(graded)
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        for student in ("wrong", "right"):
+            page.goto((graded / "feedback" / student / module / f"{module}.html").as_uri())
+            page.wait_for_load_state("load")
+            assert page.evaluate("document.documentElement.lang") == "en"
+            assert "Your results" in page.locator("body").inner_text()
+            report = assert_no_new_findings(page, f"feedback-{student}", whole_page_is_ours=True)
+            assert report.serious(ours=True) == []
+            levels = page.evaluate("() => Array.from(document.querySelectorAll('h1,h2,h3,h4,h5,h6'))"
+                                   ".filter(h => h.offsetParent !== null).map(h => Number(h.tagName[1]))")
+            assert 1 in levels, levels
+            assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), levels
+    finally:
+        context.close()
