@@ -142,6 +142,8 @@ def grade(
     db: DbUrl = None,
     require_sandbox: Annotated[bool, typer.Option("--require-sandbox", help="Refuse to grade (exit 2) unless "
                                                   "learners' code runs in the bubblewrap sandbox.")] = False,
+    timings: Annotated[bool, typer.Option("--timings", help="Also print where the time went: collect, prepare, "
+                                          "execute, record (total, median and 95th percentile).")] = False,
 ) -> None:
     """Autograde submissions in parallel, only what changed, with the scores nbgrader gives.
 
@@ -158,7 +160,8 @@ def grade(
     mode = "require" if require_sandbox else None
     with _interruptible("every submission graded so far is recorded; run `course grade` again to grade the rest"):
         result = do_grade(course_dir, assignments or None, jobs=jobs, scheduler=scheduler, force=force,
-                          timeout=timeout, db_url=db, reporter=RichReporter(console, warnings=err), sandbox=mode)
+                          timeout=timeout, db_url=db, reporter=RichReporter(console, warnings=err, timings=timings),
+                          sandbox=mode)
     raise typer.Exit(1 if result.not_gradable else 0)
 
 

@@ -132,6 +132,7 @@ def render(diagnosis: Diagnosis) -> list[str]:
             ("  kernels start: warm, each a fork of a fork server that did the heavy imports, in namespaces and "
              "a root of its own" if level.warm else f"  kernels start: fresh processes ({level.warm_reason})"),
             f"  system calls: {level.syscalls}",
+            f"  memory: {level.memory}",
             *(f"  {detail}" for detail in level.details),
             f"  user namespaces: {diagnosis.user_namespaces}",
         ]

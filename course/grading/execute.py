@@ -145,6 +145,8 @@ class ExecuteResult:
     #: The executed re-run (when the job had one), or why it could not run.
     rerun: bytes | None = None
     rerun_reason: str | None = None
+    #: Seconds the clean re-run took (part of ``seconds``).
+    rerun_seconds: float = 0.0
 
 
 class NotebookTimeout(Exception):
@@ -286,6 +288,7 @@ def execute_job(job: ExecuteJob) -> ExecuteResult:
     except Exception as exc:  # any failure of learner code or kernel becomes a reason, never a crash
         return _result(ok=False, reason=describe_failure(exc))
     rerun, rerun_reason = None, None
+    rerun_started = time.perf_counter()
     if job.rerun is not None and _earns_points(notebook):  # the re-run can only lower scores
         try:
             rerun, _ = _execute(replace(job, notebook=job.rerun, files=job.rerun_files, rerun=None, rerun_files=()))
@@ -293,7 +296,8 @@ def execute_job(job: ExecuteJob) -> ExecuteResult:
             rerun_reason = f"the re-run took longer than {job.notebook_timeout:g} s"
         except Exception as exc:
             rerun_reason = describe_failure(exc)
-    return _result(ok=True, notebook=notebook, warm_kernel=warm, rerun=rerun, rerun_reason=rerun_reason)
+    return _result(ok=True, notebook=notebook, warm_kernel=warm, rerun=rerun, rerun_reason=rerun_reason,
+                   rerun_seconds=time.perf_counter() - rerun_started if job.rerun is not None else 0.0)
 
 
 def _earns_points(notebook: bytes) -> bool:

@@ -89,6 +89,43 @@ class AssignmentSummary:
         return self.graded + self.needs_manual + self.not_gradable + self.skipped
 
 
+#: The measured steps of ``course grade``, in order (see :class:`Timings`).
+STEPS = ("collect", "prepare", "execute", "re-run", "queue", "record", "idle")
+_STEP_HELP = {
+    "collect": "find and hash the submissions, decide what to grade (once per run)",
+    "prepare": "per submission, on this machine: check it, restore protected cells",
+    "execute": "per notebook, in a worker: the kernel and its cells, the clean re-run included",
+    "re-run": "per notebook, in a worker: the clean re-run that decides the scores (part of execute)",
+    "queue": "per notebook: sent to a worker until its result came back, less its execution",
+    "record": "per submission, on this machine: scores and comments into the gradebook, the ledger",
+    "idle": "this machine waiting for the next result from the workers",
+}
+
+
+@dataclass
+class Timings:
+    """Where the time of a run went: seconds per step, one sample per submission (prepare, record),
+    per notebook (execute, re-run, queue), per wait for a result (idle) or per run (collect)."""
+
+    samples: dict[str, list[float]] = field(default_factory=lambda: {step: [] for step in STEPS})
+
+    def add(self, step: str, seconds: float) -> None:
+        self.samples[step].append(max(0.0, seconds))
+
+    def rows(self) -> list[tuple[str, int, float, float, float, str]]:
+        """(step, samples, total s, median s, 95th percentile s, what it is) for each step that ran."""
+        import statistics
+
+        out = []
+        for step in STEPS:
+            values = sorted(self.samples[step])
+            if not values:
+                continue
+            p95 = values[min(len(values) - 1, max(0, round(0.95 * len(values)) - 1))]
+            out.append((step, len(values), sum(values), statistics.median(values), p95, _STEP_HELP[step]))
+        return out
+
+
 @dataclass
 class GradeReport:
     """What one ``course grade`` run did."""
@@ -102,6 +139,8 @@ class GradeReport:
     #: The isolation level kernels ran with (:class:`course.grading.sandbox.Isolation`); None when
     #: nothing ran or kernels were started by another launcher.
     isolation: Isolation | None = None
+    #: Where the time went (collect, prepare, execute, record ...).
+    timings: Timings = field(default_factory=Timings)
 
     def summary(self) -> list[AssignmentSummary]:
         by: dict[str, AssignmentSummary] = {}
@@ -179,7 +218,9 @@ def grade(
             session = AutogradeSession(course, staging_root, cell_timeout=timeout,
                                        notebook_timeout=notebook_timeout, launcher=launcher, prestart=prestart)
             with GradingState(course.state_dir) as state:
+                planning = time.perf_counter()
                 todo, skipped = _plan(course, session, state, assignments, students=students, force=force)
+                report.timings.add("collect", time.perf_counter() - planning)
                 report.results.extend(skipped)
                 if todo:
                     report.isolation = _confine(session, launcher, sandbox)
@@ -373,13 +414,18 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
     ledger = _ledger(session.course)
     planner = verdicts.Planner(session)
 
+    timings = report.timings
+    sent: dict[str, float] = {}
+
     def finish(item: _Todo, prepared: PreparedSubmission, results: list[ExecuteResult], began: float) -> None:
+        recording = time.perf_counter()
         with one_transaction(session.course.db_url):  # the submission's scores land whole or not at all
             recorded = recorder.record(prepared, results)
         row = _state_row(item, prepared, recorded, time.perf_counter() - began)
         if ledger is not None:
             _log_events(ledger, row, state.get(item.assignment, item.student))
         state.put(row)
+        timings.add("record", time.perf_counter() - recording)
         report.results.append(row)
         if reporter:
             reporter.update(row)
@@ -398,6 +444,7 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
                 with one_transaction(session.course.db_url):
                     prepared = session.prepare(item.student, item.assignment, key=item.key,
                                                content_sha256=item.sha)
+                timings.add("prepare", time.perf_counter() - began)
                 if not prepared.notebooks:
                     finish(item, prepared, [], began)
                     continue
@@ -410,12 +457,21 @@ def _run(session: AutogradeSession, backend: Backend, state: GradingState, todo:
                     job = planner.job(prepared, plan, job)  # + the clean re-run that decides the scores
                     if rerun_is_redundant(job):
                         job = replace(job, rerun=None, rerun_files=())  # the very same run again
+                    sent[job.key] = time.perf_counter()
                     backend.submit(job, done.put)
                     in_flight += 1
             if not open_subs:
                 continue
+            waiting = time.perf_counter()
             result = done.get()
+            now = time.perf_counter()
+            timings.add("idle", now - waiting)
             in_flight -= 1
+            timings.add("execute", result.seconds)
+            if result.rerun_seconds:
+                timings.add("re-run", result.rerun_seconds)
+            if result.key in sent:
+                timings.add("queue", now - sent.pop(result.key) - result.seconds)
             if result.lost:
                 raise GradingError(f"grading stopped: {result.reason}; what was recorded is kept, "
                                    "run the command again to grade the rest")

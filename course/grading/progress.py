@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 class RichReporter:
     """A rich progress bar on ``console`` (nothing is drawn when it is not a terminal)."""
 
-    def __init__(self, console: Console, *, warnings: Console | None = None) -> None:
+    def __init__(self, console: Console, *, warnings: Console | None = None, timings: bool = False) -> None:
         self.console = console
+        self.timings = timings
         self.warnings = warnings or console
         self._progress: Progress | None = None
         self._task: int | None = None
@@ -60,6 +61,8 @@ class RichReporter:
         if self._progress is not None:
             self._progress.stop()
         print_summary(self.console, report)
+        if self.timings:
+            print_timings(self.console, report)
 
 
 def print_summary(console: Console, report: GradeReport) -> None:
@@ -90,3 +93,18 @@ def print_summary(console: Console, report: GradeReport) -> None:
 
 def _red(n: int) -> str:
     return f"[red]{n}[/]" if n else "0"
+
+
+def print_timings(console: Console, report: GradeReport) -> None:
+    """Where the time went: each step's total, median and 95th percentile."""
+    rows = report.timings.rows()
+    if not rows:
+        return
+    table = Table(title=f"Where the time went ({report.seconds:.1f} s, {report.workers} worker(s))",
+                  title_justify="left")
+    for name in ("step", "count", "total s", "median s", "p95 s"):
+        table.add_column(name, justify="left" if name == "step" else "right", no_wrap=True)
+    table.add_column("what", overflow="fold")
+    for step, count, total, median, p95, what in rows:
+        table.add_row(step, str(count), f"{total:.2f}", f"{median:.3f}", f"{p95:.3f}", what)
+    console.print(table)

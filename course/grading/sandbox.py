@@ -13,6 +13,12 @@ grade`` uses. Every kernel it starts runs a learner's code, so it is treated as 
   makes the process limit real (Linux counts ``RLIMIT_NPROC`` per user id and does not apply it to
   root), what lets a kernel's every process be killed at the end, and, without bubblewrap, what
   keeps the kernel from writing the gradebook. A pids cgroup is added where one can be created.
+* **Memory of the whole submission**: a memory cgroup per kernel (cgroup v2 ``memory.max``, or v1
+  ``memory.limit_in_bytes``) holds all its processes together to ``submission_memory_bytes``; when
+  the kernel's OOM killer strikes in it (``oom_kill`` in ``memory.events`` / ``memory.oom_control``),
+  the whole kernel is stopped and the notebook is not gradable, "out of memory". Where no memory
+  cgroup can be made, only ``RLIMIT_AS`` per process is left: several processes, each under it, may
+  together use as much as the machine has (``course doctor`` says which is in force).
 * **Bubblewrap sandbox** where it works (:func:`isolation` tries it for real): new user, pid,
   network, IPC, UTS and cgroup namespaces; a read-only system (``/usr``, ``/etc``, the Python
   prefix, the virtual environment, and of this repository only the ``course`` package and
@@ -76,6 +82,7 @@ class Limits:
 
     cpu_seconds: int = 300
     memory_bytes: int = 2 * GiB  # address space per process (RLIMIT_AS)
+    submission_memory_bytes: int = 2 * GiB  # all the kernel's processes together (a memory cgroup)
     processes: int = 128  # tasks (processes and threads) of the kernel's own uid (RLIMIT_NPROC)
     file_bytes: int = 64 * MiB  # largest file it may write (RLIMIT_FSIZE)
     open_files: int = 256  # RLIMIT_NOFILE
@@ -148,6 +155,10 @@ class Isolation:
     warm_reason: str = ""
     #: The system-call filter in force (course.grading.seccomp), or why there is none.
     syscalls: str = ""
+    #: What limits the memory of a whole submission (a memory cgroup, or RLIMIT_AS per process only).
+    memory: str = ""
+    #: A memory cgroup per kernel is made here (so a submission's processes together are limited).
+    memory_cgroup: bool = False
 
     @property
     def sandboxed(self) -> bool:
@@ -336,9 +347,19 @@ def isolation(settings: Settings = Settings()) -> Isolation:
     else:
         syscalls = ("a seccomp filter denies network sockets (all but AF_UNIX), ptrace, mount, the keyring, bpf, "
                     "kernel modules, personality, new namespaces, reboot and kexec (EPERM)")
+    memcg = _memory_cgroup_root()
+    if memcg is not None:
+        memory = (f"a memory cgroup per kernel ({memcg}, cgroup {_cgroup_version(memcg)}) holds all its processes "
+                  f"together to {limits.submission_memory_bytes // MiB} MiB; past that the notebook is not "
+                  "gradable (out of memory)")
+    else:
+        why = "the grader is not root" if not _running_as_root() else "no memory cgroup can be created here"
+        memory = (f"no memory cgroup ({why}): only {limits.memory_bytes // MiB} MiB of address space per process "
+                  "(RLIMIT_AS), which does not cover a submission's processes together: several child "
+                  "processes, each under that limit, can use all the machine's memory")
     return Isolation(level=level, reason=reason, bwrap=bwrap, bwrap_version=_bwrap_version(), user=user,
                      processes=processes, details=tuple(details), warm=warm, warm_reason=warm_reason,
-                     syscalls=syscalls)
+                     syscalls=syscalls, memory=memory, memory_cgroup=memcg is not None)
 
 
 _PROBE = """\
@@ -366,7 +387,7 @@ def _probe(settings: Settings, *, sandboxed: bool, uid: bool) -> tuple[bool, str
         command = [sys.executable, "-c", code]
         argv = (_bwrap_argv(settings.limits, folder, None, env, command, as_root=slot is None and _running_as_root())
                 if sandboxed else command)
-        spec = _spec(settings.limits, argv, env, slot, writable=[folder], chown=[str(folder)], cgroup=None)
+        spec = _spec(settings.limits, argv, env, slot, writable=[folder], chown=[str(folder)], cgroups=[])
         proc = subprocess.run(_wrapper_cmd(spec), capture_output=True, text=True, timeout=60,
                               stdin=subprocess.DEVNULL, cwd=folder)
         out = (proc.stdout + proc.stderr).strip()
@@ -696,6 +717,88 @@ def _make_cgroup(limit: int) -> Path | None:
         return None
 
 
+@functools.lru_cache(maxsize=1)
+def _memory_cgroup_root() -> Path | None:
+    """A folder under which this process may create memory cgroups (cgroup v1 or v2), or None."""
+    if not _running_as_root():
+        return None
+    candidates = [Path("/sys/fs/cgroup/memory")]
+    unified = Path("/sys/fs/cgroup")
+    with contextlib.suppress(OSError):
+        if (unified / "cgroup.controllers").exists() and "memory" in (unified / "cgroup.subtree_control").read_text():
+            candidates.append(unified)
+    for base in candidates:
+        root = base / "course-sandbox"
+        try:
+            root.mkdir(exist_ok=True)
+            if base != candidates[0] and (root / "cgroup.subtree_control").exists():
+                (root / "cgroup.subtree_control").write_text("+memory")
+            probe = root / f"probe-{os.getpid()}"
+            probe.mkdir(exist_ok=True)
+            ok = (probe / "memory.max").exists() or (probe / "memory.limit_in_bytes").exists()
+            ok = ok and _oom_kills(probe) is not None
+            probe.rmdir()
+            if ok:
+                _remove_stale_cgroups(root)
+                return root
+        except OSError:
+            continue
+    return None
+
+
+def _cgroup_version(path: Path) -> str:
+    return "v2" if (path / "cgroup.controllers").exists() else "v1"
+
+
+def _make_memory_cgroup(limit: int) -> Path | None:
+    """A memory cgroup holding a kernel's processes together to ``limit`` bytes (no swap), or None."""
+    root = _memory_cgroup_root()
+    if root is None:
+        return None
+    path = root / f"k-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        path.mkdir()
+        if (path / "memory.max").exists():  # v2
+            (path / "memory.max").write_text(str(limit))
+            for name, value in (("memory.swap.max", "0"), ("memory.oom.group", "1")):
+                with contextlib.suppress(OSError):
+                    (path / name).write_text(value)
+        else:  # v1: the memory+swap limit may only be set after the memory limit
+            (path / "memory.limit_in_bytes").write_text(str(limit))
+            with contextlib.suppress(OSError):
+                (path / "memory.memsw.limit_in_bytes").write_text(str(limit))
+        return path
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.rmdir()
+        return None
+
+
+def _oom_kills(path: Path) -> int | None:
+    """How many processes the OOM killer killed in the memory cgroup ``path`` (None: it does not say)."""
+    for name in ("memory.events", "memory.oom_control"):
+        with contextlib.suppress(OSError, ValueError):
+            for line in (path / name).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+    return None
+
+
+def _out_of_memory(run: _KernelRun) -> bool:
+    """True once the OOM killer killed one of the kernel's processes in its memory cgroup (the
+    kernel itself or only a child: either way the submission used more than it may)."""
+    if run.memcg is not None and not run.oom:
+        run.oom = (_oom_kills(run.memcg) or 0) > 0
+    return run.oom
+
+
+def _oom_reason(run: _KernelRun) -> str:
+    where = f" while running {_first_line(run.last_code)}" if run.last_code else ""
+    return (f"out of memory: the notebook's processes together used more than "
+            f"{run.settings.limits.submission_memory_bytes // MiB} MiB{where}")
+
+
 def _remove_cgroup(path: Path) -> None:
     for _ in range(50):
         try:
@@ -815,7 +918,7 @@ def _tasks_of(uid: int) -> int:
 
 
 def _spec(limits: Limits, argv: list[str], env: Mapping[str, str], slot: _UidSlot | None, *,
-          writable: list[Path], chown: list[str], cgroup: Path | None) -> dict[str, Any]:
+          writable: list[Path], chown: list[str], cgroups: list[Path]) -> dict[str, Any]:
     """What :func:`_confine` does for one kernel (JSON-able)."""
     uid = slot.uid if slot is not None else None
     reveal: dict[str, list[list[Any]]] = {}
@@ -823,7 +926,7 @@ def _spec(limits: Limits, argv: list[str], env: Mapping[str, str], slot: _UidSlo
         reveal = _hidden_tops([*((t, False) for t in _read_only_trees()), *((w, True) for w in writable)])
     return {"argv": argv, "env": dict(env), "rlimits": _rlimits(limits, uid), "uid": uid,
             "chown": chown if uid is not None else [], "reveal": reveal,
-            "cgroup": str(cgroup / "cgroup.procs") if cgroup else None, "parent": os.getpid()}
+            "cgroups": [str(c / "cgroup.procs") for c in cgroups], "parent": os.getpid()}
 
 
 def _wrapper_cmd(spec: Mapping[str, Any]) -> list[str]:
@@ -835,8 +938,8 @@ def _confine(spec: Mapping[str, Any]) -> NoReturn:
     grader, then exec. Standard library only (runs as ``python -I -S sandbox.py``)."""
     for name, value in spec["rlimits"].items():
         resource.setrlimit(getattr(resource, name), (value, value))
-    if spec.get("cgroup"):
-        with open(spec["cgroup"], "w") as handle:
+    for procs in spec.get("cgroups", []):
+        with open(procs, "w") as handle:
             handle.write(str(os.getpid()))
     argv = list(spec["argv"])
     import ctypes  # before giving up root: the standard library may not be readable by the kernel's uid
@@ -906,6 +1009,9 @@ class _KernelRun:
     sandboxed: bool
     slot: _UidSlot | None = None
     cgroup: Path | None = None
+    #: Its memory cgroup (all its processes together), where one can be made.
+    memcg: Path | None = None
+    oom: bool = False
     reason: str | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     last_code: str = ""
@@ -921,9 +1027,10 @@ class _KernelRun:
     killing: threading.RLock = field(default_factory=threading.RLock)
 
     def watch(self, kill: Any) -> None:
-        """Stop the kernel, 4 times a second, when its folder holds more than ``folder_bytes`` or its
+        """Stop the kernel, 4 times a second, when its folder holds more than ``folder_bytes``, its
         processes reached their limit (a fork bomb's copies of the kernel share its sockets, so a
-        kernel that hit the limit is never trusted to finish)."""
+        kernel that hit the limit is never trusted to finish) or the OOM killer struck in its memory
+        cgroup (a killed child leaves the kernel running, but the submission used too much)."""
         limits = self.settings.limits
         while not self.stop.wait(0.25):
             used, entries = _folder_usage(self.workdir, limits.folder_bytes)
@@ -933,6 +1040,8 @@ class _KernelRun:
                                f"folder{where}")
             elif _process_limit_hit(self):
                 self.reason = f"the code started more processes than allowed ({limits.processes}: a fork bomb?){where}"
+            elif _out_of_memory(self):
+                self.reason = _oom_reason(self)
             else:
                 continue
             kill()
@@ -1008,6 +1117,7 @@ class SandboxKernelLauncher:
             if _dedicated_uid_possible(settings)[0]:
                 run.slot = _UidSlot.take()
             run.cgroup = _make_cgroup(settings.limits.processes)
+            run.memcg = _make_memory_cgroup(settings.limits.submission_memory_bytes)
             manager_class = _sandboxed(request.manager_class or AsyncKernelManager)
             kwargs: dict[str, Any] = {"config": request.config} if request.config is not None else {}
             if request.kernel_name:
@@ -1045,6 +1155,8 @@ class SandboxKernelLauncher:
             return None
         if run.reason:
             return run.reason
+        if _out_of_memory(run):
+            return _oom_reason(run)
         process = getattr(getattr(km, "provisioner", None), "process", None)
         code = process.poll() if process is not None else None
         where = f" while running {_first_line(run.last_code)}" if run.last_code else ""
@@ -1080,6 +1192,10 @@ class SandboxKernelLauncher:
             if run.cgroup is not None:
                 _remove_cgroup(run.cgroup)
                 run.cgroup = None
+            if run.memcg is not None:
+                _out_of_memory(run)  # read before the cgroup goes
+                _remove_cgroup(run.memcg)
+                run.memcg = None
 
     def _cleanup(self, run: _KernelRun) -> None:
         run.stop.set()
@@ -1093,6 +1209,9 @@ class SandboxKernelLauncher:
         if run.cgroup is not None:
             _remove_cgroup(run.cgroup)
             run.cgroup = None
+        if run.memcg is not None:
+            _remove_cgroup(run.memcg)
+            run.memcg = None
         shutil.rmtree(run.ipcdir, ignore_errors=True)
 
 
@@ -1123,7 +1242,7 @@ def _sandboxed(base: type) -> type:
                     and _warm_command(cmd)):
                 run.warm = True
                 chown = [str(run.workdir), str(run.ipcdir), self.connection_file] if run.slot is not None else []
-                spec = _fork_spec(run.settings.limits, run.slot, [c for c in (run.cgroup,) if c is not None],
+                spec = _fork_spec(run.settings.limits, run.slot, [c for c in (run.cgroup, run.memcg) if c is not None],
                                   run.workdir, run.ipcdir, self.course_env, cmd[3:], chown)
                 from course.grading.zygote import PRELOAD
 
@@ -1132,7 +1251,8 @@ def _sandboxed(base: type) -> type:
                 cmd = _bwrap_argv(run.settings.limits, run.workdir, run.ipcdir, self.course_env, cmd,
                                   as_root=run.slot is None and _running_as_root())
             spec = _spec(run.settings.limits, cmd, self.course_env, run.slot, writable=[run.workdir, run.ipcdir],
-                         chown=[str(run.workdir), str(run.ipcdir), self.connection_file], cgroup=run.cgroup)
+                         chown=[str(run.workdir), str(run.ipcdir), self.connection_file],
+                         cgroups=[c for c in (run.cgroup, run.memcg) if c is not None])
             return _wrapper_cmd(spec)
 
         def client(self, **kwargs: Any) -> Any:

@@ -24,7 +24,8 @@ def _course(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_collect_grade_and_feedback_from_an_lms_zip(quickstart: Path, tmp_path: Path) -> None:
     """A zip goes in, scores come out: the commands print what they did and exit 0, or 1 when a
-    submission could not be graded, and a second `grade` only reports what it skipped."""
+    submission could not be graded, `--timings` says where the time went, and a second `grade` only
+    reports what it skipped."""
     subs = courses.quickstart_submissions(quickstart)
     export = tmp_path / "lms-export.zip"
     with zipfile.ZipFile(export, "w") as z:
@@ -38,9 +39,14 @@ def test_collect_grade_and_feedback_from_an_lms_zip(quickstart: Path, tmp_path: 
     assert collected.returncode == 0, collected.stderr
     assert "3 new, 0 updated, 0 unchanged, 0 rejected" in collected.stdout
 
-    graded = _course("grade", "--course-dir", str(quickstart), "--jobs", "2")
+    graded = _course("grade", "--course-dir", str(quickstart), "--jobs", "2", "--timings")
     assert graded.returncode == 1, graded.stderr  # cleo's empty notebook
     out = graded.stdout
+    rows = [[cell.strip() for cell in line.split("│")] for line in out.splitlines() if line.count("│") > 3]
+    steps = {row[1]: row[2] for row in rows if row[1] in {"collect", "prepare", "execute", "record"}}
+    # where the time went: one collect, a prepare and record per submission, an execute per notebook run
+    # (ana's and ben's two each; cleo's empty notebook stops her submission at prepare)
+    assert "Where the time went" in out and steps == {"collect": "1", "prepare": "3", "execute": "4", "record": "3"}
     assert "Grading 3 submission(s) with 2 local worker(s)" in out and "Grading summary" in out
     assert "cleo" in out and "problem1.ipynb: not a notebook: the file is empty" in " ".join(out.split())
     assert f"Status of every submission: {quickstart / 'grading-status.csv'}" in out.replace("\n", "")

@@ -50,6 +50,8 @@ class Batch:
     integrity: str
     seconds: float
     isolation: str
+    #: A memory cgroup per submission was in force (else only RLIMIT_AS per process).
+    memory_cgroup: bool
 
     def outputs(self, student: str) -> str:
         return hostile.outputs_of(self.corpus.workspace, student)
@@ -94,7 +96,8 @@ def _grade_corpus(template: Path, mode: str) -> Batch:
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
     return Batch(mode=mode, corpus=corpus, results={r.student: r for r in report.results}, before=before,
                  after=hostile.shared_state(ws), canary=hostile.gradebook_canary(ws), integrity=integrity,
-                 seconds=seconds, isolation=report.isolation.level if report.isolation else "")
+                 seconds=seconds, isolation=report.isolation.level if report.isolation else "",
+                 memory_cgroup=bool(report.isolation and report.isolation.memory_cgroup))
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +116,7 @@ def _outcome_problems(batch: Batch, attack: hostile.Attack) -> list[str]:
     got = batch.results.get(attack.student)
     if got is None:
         return [f"{attack.name}: no outcome at all"]
-    want = attack.expect
+    want = attack.expected(batch.memory_cgroup)
     problems = []
     if want["status"] == "graded":
         if got.status not in {GRADED, NEEDS_MANUAL}:
@@ -161,7 +164,8 @@ def test_sandbox_every_attack_gets_its_expected_outcome(sandboxed: Batch) -> Non
     its reason, and none of them got hold of anything (no secret in its outputs, nothing received)."""
     assert sandboxed.isolation == "bubblewrap sandbox + limits"
     problems = [p for a in sandboxed.corpus.attacks for p in _outcome_problems(sandboxed, a)]
-    problems += [f"{a.name} got through: {e}" for a in sandboxed.corpus.attacks for e in sandboxed.got_through(a)]
+    problems += [f"{a.name} got through: {e}" for a in sandboxed.corpus.attacks for e in sandboxed.got_through(a)
+                 if not a.gets_through(True, sandboxed.memory_cgroup)]
     problems += [f"{a.name}: the filter's refusal {line!r} is not in its output" for a in sandboxed.corpus.attacks
                  for line in a.denied_in_sandbox if line not in sandboxed.outputs(a.student)]
     assert problems == []
@@ -184,9 +188,10 @@ def test_without_sandbox_the_batch_still_completes_within_the_limits(unsandboxed
 
 
 def test_without_sandbox_exactly_the_marked_attacks_get_through(unsandboxed: Batch) -> None:
-    """The attacks marked stopped_only_by_sandbox really get through without it, and no other does."""
+    """The attacks marked stopped_only_by_sandbox really get through without it, and no other does
+    (but those marked without_memory_cgroup, where no memory cgroup can be made)."""
     through = {a.name for a in unsandboxed.corpus.attacks if unsandboxed.got_through(a)}
-    marked = {a.name for a in unsandboxed.corpus.attacks if a.stopped_only_by_sandbox}
+    marked = {a.name for a in unsandboxed.corpus.attacks if a.gets_through(False, unsandboxed.memory_cgroup)}
     assert through == marked
 
 

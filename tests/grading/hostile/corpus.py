@@ -43,6 +43,17 @@ class Attack:
     without_sandbox: str = ""
     #: Lines the attack prints in the sandbox when the system-call filter refuses it ("denied <call>: ...").
     denied_in_sandbox: tuple[str, ...] = ()
+    #: The outcome where no memory cgroup can be made (the attack then gets through), when it differs.
+    without_memory_cgroup: dict[str, Any] | None = None
+
+    def expected(self, memory_cgroup: bool) -> dict[str, Any]:
+        """What must happen to it at a level with or without a memory cgroup per submission."""
+        return self.expect if memory_cgroup or self.without_memory_cgroup is None else self.without_memory_cgroup
+
+    def gets_through(self, sandboxed: bool, memory_cgroup: bool) -> bool:
+        """Whether it is expected to reach what it is after at that level."""
+        return ((self.stopped_only_by_sandbox and not sandboxed)
+                or (self.without_memory_cgroup is not None and not memory_cgroup))
 
 
 @dataclass
@@ -62,7 +73,8 @@ def attacks() -> list[Attack]:
     return [Attack(name=a["name"], student=a.get("student", a["name"]), what=a["what"], expect=a["expect"],
                    stopped_only_by_sandbox=bool(a.get("stopped_only_by_sandbox", False)),
                    without_sandbox=a.get("without_sandbox", ""),
-                   denied_in_sandbox=tuple(a.get("denied_in_sandbox", ()))) for a in expectations()["attacks"]]
+                   denied_in_sandbox=tuple(a.get("denied_in_sandbox", ())),
+                   without_memory_cgroup=a.get("without_memory_cgroup")) for a in expectations()["attacks"]]
 
 
 # -- listeners: a service on this machine and a socket of the grader ------------------------------------
