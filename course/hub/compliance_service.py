@@ -3,8 +3,8 @@
 Signed in through the hub (HubOAuth; only holders of ``access:services!service=compliance``, i.e.
 the ``compliance`` group, get in). It serves what ``course report`` makes from the course
 workspace, rebuilt when the ledger has new events and at least once a minute: the dashboard, the
-CSV and XLSX spreadsheets, the certificates, and a form to verify a certificate's code. It offers no way to change anything (GET
-only) and no notebooks. Run by the hub as the course owner account::
+CSV and XLSX spreadsheets, the certificates, and a form to verify a certificate's code. It offers no
+way to change anything (GET only) and no notebooks. Run by the hub as the course owner account::
 
     python -m course.hub.compliance_service     # env: COURSE_HUB_WORKSPACE, COURSE_HUB_REPORTS
 """
