@@ -133,3 +133,144 @@ def _error_text(html: str) -> str:
 
     m = re.search(r'<p class="login_error">\s*(.*?)\s*</p>', html, re.S)
     return m.group(1) if m else html
+
+
+def _owner_python(hub: Hub, code: str, *args: str) -> str:
+    from course.hub.setup import run_as_owner
+    from course.hub.state import HubState
+
+    return run_as_owner(HubState.open(hub.settings), ["-c", code, *args])
+
+
+def _course_as_owner(hub: Hub, *args: str) -> str:
+    return _owner_python(hub, "import sys; from course.cli import main; sys.argv = ['course', *sys.argv[1:]]; main()",
+                         *args)
+
+
+_SET_DUE = """
+import sys
+from datetime import UTC, datetime, timedelta
+from nbgrader.api import Gradebook
+from course.workspace import Workspace
+ws = Workspace.open(sys.argv[1])
+with Gradebook(ws.db_url, course_id=ws.course_id) as gb:
+    gb.update_or_create_assignment(sys.argv[2], duedate=datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1))
+"""
+
+_READ_LATE = """
+import json, sys
+from nbgrader.api import Gradebook
+from course.workspace import Workspace
+ws = Workspace.open(sys.argv[1])
+with Gradebook(ws.db_url, course_id=ws.course_id) as gb:
+    s = gb.find_submission(sys.argv[2], sys.argv[3])
+    print(json.dumps({"late": s.total_seconds_late, "timestamp": str(s.timestamp), "due": str(s.duedate)}))
+"""
+
+
+def test_a_late_submission_is_collected_graded_and_flagged_late(hub: Hub) -> None:
+    """The module was due an hour ago; Cat submits now: her work is collected and graded, and the gradebook
+    says it came in about an hour late, by the exchange's clock (not a time Cat could write herself)."""
+    import json
+    from datetime import UTC, datetime
+
+    from course.hub.state import HubState
+
+    workspace = str(HubState.open(hub.settings).workspace)
+    _owner_python(hub, _SET_DUE, workspace, MODULE)
+    assert nbgrader(hub, "cat", "fetch_assignment", MODULE).returncode == 0
+    stamp_file = home(hub, "cat") / COURSE / MODULE / "timestamp.txt"
+    run_as(hub, "cat", "sh", "-c", f"echo '2020-01-01 00:00:00.000000 UTC' > '{stamp_file}'")  # a claimed time
+    before = datetime.now(UTC)
+    done = nbgrader(hub, "cat", "submit", MODULE)
+    assert done.returncode == 0, done.stdout + done.stderr
+    collected = _course_as_owner(hub, "collect", "--course-dir", workspace, MODULE)
+    assert "rejected" in collected and " 0 rejected" in collected, collected
+    assert (Path(workspace) / "submitted" / "E7003" / MODULE).is_dir(), "the late submission is not lost"
+    from course.hub.setup import SetupError
+
+    try:
+        _course_as_owner(hub, "grade", "--course-dir", workspace, MODULE, "--jobs", "1")
+    except SetupError as exc:  # exit 1 only if a submission could not be graded
+        pytest.fail(f"course grade failed: {exc}")
+    row = json.loads(_owner_python(hub, _READ_LATE, workspace, MODULE, "E7003").strip().splitlines()[-1])
+    assert row["late"] > 3000, row  # an hour late, give or take the minutes the test took
+    assert row["timestamp"] >= before.strftime("%Y-%m-%d %H:%M"), row
+    assert not row["timestamp"].startswith("2020"), "the time Cat wrote was not believed"
+
+
+def test_the_hub_restarted_during_submissions_loses_nothing(hub: Hub) -> None:
+    """Ben's and Ann's servers run; the hub is stopped and started again while both submit through their
+    JupyterLab: the servers keep running (same process), the hub takes them back, every submission arrives."""
+    import os
+    import signal
+    import threading
+    import time
+
+    people = {}
+    for name in ("ann", "ben"):
+        person = Person(hub.url, name)
+        assert not person.sign_in(hub.passwords[name]).url.endswith("/hub/login")
+        person.start_server()
+        people[name] = person
+    assert nbgrader(hub, "ben", "fetch_assignment", MODULE).returncode == 0
+    pids = {n: _server_pids(hub, n) for n in people}
+    assert all(pids.values()), pids
+    ids = {"ann": "E7001", "ben": "E7002"}
+    before = {n: len(submissions_of(hub, ids[n])) for n in people}
+    results: dict[str, list[object]] = {n: [] for n in people}
+
+    def submit_three(name: str) -> None:
+        person = people[name]
+        for _ in range(3):
+            deadline = time.monotonic() + 240
+            while True:  # a learner presses Submit again when the page says it failed
+                try:
+                    r = person.http.post(f"{hub.url}user/{name}/assignments/submit", timeout=60,
+                                         headers={"X-XSRFToken": person.http.cookies.get("_xsrf", path=f"/user/{name}/")
+                                                  or ""},
+                                         data={"course_id": COURSE, "assignment_id": MODULE})
+                    ok = r.status_code == 200 and r.json().get("success") is True
+                except (OSError, ValueError) as exc:
+                    ok, r = False, exc
+                if ok:
+                    results[name].append(True)
+                    break
+                if time.monotonic() > deadline:
+                    results[name].append(r)
+                    break
+                time.sleep(1)
+            time.sleep(1.5)  # nbgrader's stamps are to the microsecond; a pause keeps the run realistic
+
+    threads = [threading.Thread(target=submit_three, args=(n,)) for n in people]
+    for t in threads:
+        t.start()
+    time.sleep(1)
+    os.kill(hub.process.pid, signal.SIGTERM)  # the hub only: the proxy and the servers run on
+    hub.process.wait(60)
+    from course.hub.setup import hub_command
+
+    argv, env = hub_command(None)
+    env["COURSE_HUB_SETTINGS"] = str(hub.state_root.parent / "hub.yaml")
+    log_start = hub.log.stat().st_size
+    with hub.log.open("ab") as out:
+        hub.process = subprocess.Popen(argv, env=env, cwd=hub.state_root.parent, stdout=out,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while "JupyterHub is now running" not in hub.log.read_text(errors="replace")[log_start:]:
+        assert hub.process.poll() is None and time.monotonic() < deadline, hub.log_tail()
+        time.sleep(1)
+    for t in threads:
+        t.join(600)
+    assert results == {n: [True, True, True] for n in people}, (results, hub.log_tail())
+    for name, pid in pids.items():
+        server = hub.api("GET", f"/users/{name}").json()["servers"][""]
+        assert server["ready"], f"the restarted hub lost {name}'s server"
+        assert _server_pids(hub, name) == pid, f"{name}'s server was restarted"
+        assert len(submissions_of(hub, ids[name])) == before[name] + 3, f"{name}: a submission was lost"
+
+
+def _server_pids(hub: Hub, name: str) -> list[int]:
+    done = subprocess.run([sbin("pgrep"), "-u", hub.unix(name), "-f", "jupyterhub.singleuser"],
+                          capture_output=True, text=True, check=False)
+    return sorted(int(p) for p in done.stdout.split())
