@@ -201,6 +201,30 @@ def ensure_unix_account(name: str, *, home_root: Path, groups: Iterable[str] = (
     return entry
 
 
+HUB_COMMENT = "course hub:"
+
+
+def unix_conflicts(path: Path | str, accounts: Iterable[Account], *, prefix: str, home_root: Path) -> None:
+    """Raise :class:`RosterError` (with lines) for accounts whose Unix name is already taken by
+    something the hub did not make: a user with another home, or a group with no such user
+    (``useradd --user-group`` would refuse it). Checked for every line before anything is created,
+    so a sync or a set-up never stops half-way with some accounts made and others not."""
+    problems = []
+    for account in accounts:
+        name = account.unix_name(prefix)
+        column = "username"
+        if unix_exists(name):
+            entry = pwd.getpwnam(name)
+            if Path(entry.pw_dir) != Path(home_root) / name or not entry.pw_gecos.startswith(HUB_COMMENT):
+                problems.append(RosterProblem(account.line, column, f"the Unix account {name} already exists and "
+                                              "was not made by the hub; choose another sign-in name or remove it"))
+        elif group_exists(name):
+            problems.append(RosterProblem(account.line, column, f"a Unix group {name} already exists, so the hub "
+                                          "cannot make the account; choose another sign-in name or remove the group"))
+    if problems:
+        raise RosterError(path, problems)
+
+
 def remove_unix_account(name: str) -> None:
     """Delete the account and its home (tests and ``course hub`` clean-up only)."""
     if not unix_exists(name):
@@ -229,4 +253,5 @@ __all__ = [
     "ensure_unix_account",
     "read_accounts",
     "remove_unix_account",
+    "unix_conflicts",
 ]

@@ -35,6 +35,16 @@ from nbgrader.exchange.default.submit import ExchangeSubmit
 
 SUBMISSION_DIR_MODE = 0o2770
 SUBMISSION_FILE_MODE = 0o640
+#: The most one submission may hold, in kilobytes (nbgrader's ``CourseDirectory.max_dir_size``; the
+#: learners' config sets ``max_file_size`` to the same, so no file is ever left out without a word).
+MAX_SUBMISSION_KB = 20_000
+
+
+def too_big_message(size_bytes: int, limit_kb: int, assignment: str) -> str:
+    """What a learner reads when their submission is over the limit."""
+    return (f"Your submission of {assignment} was not sent: its folder holds {size_bytes / 1e6:.1f} MB and the "
+            f"course accepts at most {limit_kb / 1000:.0f} MB. Remove large files (data, videos, images) from "
+            f"the folder {assignment} and submit again.")
 
 
 class PrivateSubmit(ExchangeSubmit):
@@ -62,9 +72,8 @@ class PrivateSubmit(ExchangeSubmit):
 
         size = self.get_size(src)
         if size > 1000 * self.coursedir.max_dir_size:
-            self.log.error("Directory size is too big")
-            raise RuntimeError(f"Directory size is too big. Size is {size}, maximum size is "
-                               f"{1000 * self.coursedir.max_dir_size}")
+            shutil.rmtree(dest, ignore_errors=True)  # nothing half-sent stays in the inbox
+            self.fail(too_big_message(size, self.coursedir.max_dir_size, Path(src).name))  # logged, no traceback
         ignore = ignore_patterns(exclude=self.coursedir.ignore, include=self.coursedir.include,
                                  max_file_size=self.coursedir.max_file_size, log=self.log)
         for dirpath, dirnames, filenames in os.walk(src):

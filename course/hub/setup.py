@@ -21,9 +21,9 @@ from pathlib import Path
 
 import bcrypt
 
-from course.hub.accounts import Account, AccountError, ensure_unix_account, read_accounts, sbin
+from course.hub.accounts import Account, AccountError, ensure_unix_account, read_accounts, sbin, unix_conflicts
 from course.hub.config import SYNC
-from course.hub.exchange import ensure_exchange
+from course.hub.exchange import MAX_SUBMISSION_KB, ensure_exchange
 from course.hub.postgres import Postgres, missing_tools
 from course.hub.runtime import ensure_runtime, runtime_for
 from course.hub.settings import HubSettings
@@ -40,6 +40,8 @@ c.Exchange.path_includes_course = True
 c.Exchange.assignment_dir = {home!r}
 c.CourseDirectory.groupshared = True  # the exchange's root is root's, not world-writable
 c.ExchangeFactory.submit = "course.hub.exchange.PrivateSubmit"
+c.CourseDirectory.max_dir_size = {max_kb}  # kB: a bigger submission is refused with a clear message
+c.CourseDirectory.max_file_size = {max_kb}  # the same, so no file is ever dropped silently
 '''
 
 _WORKSPACE_MARK = "# -- course.hub: the hub's shared exchange (re-added by `course hub up`) --"
@@ -108,7 +110,7 @@ def write_user_config(state: HubState, account: Account, course_id: str) -> Path
     config_dir = user_config_dir(state.root, account.username)
     _write_role_config(config_dir.parent, LabRole.LEARNER, _NBGRADER_LEARNER.format(
         username=account.username, course_id=course_id, student_id=account.employee_id,
-        exchange=str(state.exchange), home=str(home)))
+        exchange=str(state.exchange), home=str(home), max_kb=MAX_SUBMISSION_KB))
     mark_migrated(config_dir)
     return config_dir
 
@@ -188,6 +190,7 @@ def prepare(settings: HubSettings, *, modules: list[str] | None = None) -> Prepa
     accounts = read_accounts(settings.roster, prefix=settings.unix_prefix)  # all lines checked first
     state = HubState.open(settings)
     _check_tools(settings, state)
+    unix_conflicts(settings.roster, accounts, prefix=state.prefix, home_root=state.homes)
     state.root.mkdir(parents=True, exist_ok=True)
     os.chmod(state.root, 0o755)
     state.save()
