@@ -46,6 +46,9 @@ PRELOAD = (
     # what the course's own modules import (they themselves are imported by each kernel: a learner's
     # folder may hold a ``course`` package of its own, and it must shadow ours exactly as in a fresh kernel)
     "numpy", "pandas", "pydantic", "yaml", "ipywidgets", "anywidget", "psygnal", "dateutil",
+    # and the course's own modules: kept aside in each kernel and put back only when its first
+    # `import course` would find this very package (see _stash_course)
+    "course.answers", "course.policy", "course.widgets",
 )
 _MSG = 1 << 16  # largest request (a JSON spec)
 
@@ -318,8 +321,7 @@ def _become_kernel(libc: Any, spec: dict[str, Any], seccomp_filter: Any) -> NoRe
         os.environ.clear()
         os.environ.update(spec["env"])
         sys.dont_write_bytecode = True
-        for name in [m for m in sys.modules if m == "course" or m.startswith("course.")]:
-            del sys.modules[name]  # the zygote's own (seccomp, this module): the kernel imports what it finds
+        _stash_course()
         sys.argv = [spec["argv0"], *spec["args"]]
         sys.path[:] = [spec["workdir"], *[p for p in sys.path if p and Path(p).resolve() != _HERE]]
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -349,6 +351,64 @@ def _become_kernel(libc: Any, spec: dict[str, Any], seccomp_filter: Any) -> NoRe
 
 
 _HERE = Path(__file__).resolve().parent
+
+
+def _stash_course() -> None:
+    """Take the zygote's ``course`` modules out of ``sys.modules``, so the kernel starts as a fresh one
+    would, without them. The grading ones (this module, the filter) are dropped; the ones the
+    notebooks use wait in a :class:`_CourseFinder`, which puts them back on the kernel's first
+    ``import course`` only when that import would find this very package; a ``course`` package or
+    module of the learner's own (in its folder, first on ``sys.path``) is imported from there instead."""
+    stash: dict[str, Any] = {}
+    for name in [m for m in sys.modules if m == "course" or m.startswith("course.")]:
+        module = sys.modules.pop(name)
+        if name != "course.grading" and not name.startswith("course.grading."):
+            stash[name] = module
+    if "course" in stash:
+        stash["course"].__dict__.pop("grading", None)
+        sys.meta_path.insert(0, _CourseFinder(stash))
+
+
+class _CourseFinder:
+    """Answers the kernel's first ``import course`` with the zygote's modules, when they are what a
+    fresh import would find; else with nothing (the import goes on as usual). Asked once."""
+
+    def __init__(self, stash: dict[str, Any]) -> None:
+        self.stash = stash
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != "course":
+            return None
+        import importlib.util
+
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self)
+        ours = self.stash.pop("course")
+        try:
+            found = importlib.util.find_spec("course")
+        except (ImportError, ValueError):
+            found = None
+        if found is None or found.origin != ours.__spec__.origin:
+            self.stash.clear()
+            return None
+        sys.modules.update(self.stash)
+        self.stash.clear()
+        spec = importlib.util.spec_from_loader("course", _Stashed(ours), is_package=True)
+        return spec
+
+
+class _Stashed:
+    """A loader that hands back a module already imported (and leaves its spec as it was)."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+        self.spec = module.__spec__
+
+    def create_module(self, spec: Any) -> Any:
+        return self.module
+
+    def exec_module(self, module: Any) -> None:
+        module.__spec__ = self.spec
 
 
 def _pipe_over_ipc(folder: str) -> None:
