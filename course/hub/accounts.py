@@ -177,6 +177,11 @@ def ensure_group(name: str) -> int:
     return grp.getgrnam(name).gr_gid
 
 
+def _gecos(comment: str) -> str:
+    """The comment as useradd stores it: no colons (the passwd field separator), at most 60 characters."""
+    return comment.replace(":", " ")[:60]
+
+
 def ensure_unix_account(name: str, *, home_root: Path, groups: Iterable[str] = (),
                         comment: str = "") -> pwd.struct_passwd:
     """Create the Unix account ``name`` (no password, no login shell) with an owner-only home in
@@ -190,7 +195,7 @@ def ensure_unix_account(name: str, *, home_root: Path, groups: Iterable[str] = (
     if not unix_exists(name):
         home_root.mkdir(parents=True, exist_ok=True)
         argv = ["useradd", "--create-home", "--home-dir", str(home), "--shell", "/usr/sbin/nologin",
-                "--user-group", "--comment", comment.replace(":", " ")[:60]]
+                "--user-group", "--comment", _gecos(comment)]
         if wanted:
             argv += ["--groups", ",".join(wanted)]
         _run([*argv, name])
@@ -215,7 +220,7 @@ def unix_conflicts(path: Path | str, accounts: Iterable[Account], *, prefix: str
         column = "username"
         if unix_exists(name):
             entry = pwd.getpwnam(name)
-            if Path(entry.pw_dir) != Path(home_root) / name or not entry.pw_gecos.startswith(HUB_COMMENT):
+            if Path(entry.pw_dir) != Path(home_root) / name or not entry.pw_gecos.startswith(_gecos(HUB_COMMENT)):
                 problems.append(RosterProblem(account.line, column, f"the Unix account {name} already exists and "
                                               "was not made by the hub; choose another sign-in name or remove it"))
         elif group_exists(name):
