@@ -52,7 +52,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -662,26 +662,27 @@ def _clear_uids(free: set[int]) -> int:
     return removed
 
 
-# -- pids cgroup (extra, where one can be made) ---------------------------------------------------------
+# -- cgroups: pids and memory (where they can be made) ------------------------------------------------
 
-@functools.lru_cache(maxsize=1)
-def _pids_cgroup_root() -> Path | None:
-    """A folder under which this process may create pids cgroups (cgroup v1 or v2), or None."""
+def _controller_root(controller: str, usable: Callable[[Path], bool]) -> Path | None:
+    """A folder under which this process may create cgroups with ``controller`` (``pids``,
+    ``memory``), under cgroup v1 or v2, or None. ``usable`` checks a probe cgroup made there."""
     if not _running_as_root():
         return None
-    candidates = [Path("/sys/fs/cgroup/pids")]
+    candidates = [Path("/sys/fs/cgroup") / controller]
     unified = Path("/sys/fs/cgroup")
-    if (unified / "cgroup.controllers").exists() and "pids" in (unified / "cgroup.subtree_control").read_text():
-        candidates.append(unified)
+    with contextlib.suppress(OSError):
+        if (unified / "cgroup.controllers").exists() and controller in (unified / "cgroup.subtree_control").read_text():
+            candidates.append(unified)
     for base in candidates:
         root = base / "course-sandbox"
         try:
             root.mkdir(exist_ok=True)
             if base != candidates[0] and (root / "cgroup.subtree_control").exists():
-                (root / "cgroup.subtree_control").write_text("+pids")
+                (root / "cgroup.subtree_control").write_text(f"+{controller}")
             probe = root / f"probe-{os.getpid()}"
             probe.mkdir(exist_ok=True)
-            ok = (probe / "pids.max").exists()
+            ok = usable(probe)
             probe.rmdir()
             if ok:
                 _remove_stale_cgroups(root)
@@ -689,6 +690,27 @@ def _pids_cgroup_root() -> Path | None:
         except OSError:
             continue
     return None
+
+
+def _new_cgroup(root: Path | None, configure: Callable[[Path], None]) -> Path | None:
+    """A cgroup of this worker's own under ``root``, set up by ``configure``; None if it cannot be made."""
+    if root is None:
+        return None
+    path = root / f"k-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        path.mkdir()
+        configure(path)
+        return path
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.rmdir()
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _pids_cgroup_root() -> Path | None:
+    """A folder under which this process may create pids cgroups (cgroup v1 or v2), or None."""
+    return _controller_root("pids", lambda probe: (probe / "pids.max").exists())
 
 
 def _remove_stale_cgroups(root: Path) -> None:
@@ -703,47 +725,17 @@ def _remove_stale_cgroups(root: Path) -> None:
 
 
 def _make_cgroup(limit: int) -> Path | None:
-    root = _pids_cgroup_root()
-    if root is None:
-        return None
-    path = root / f"k-{os.getpid()}-{time.monotonic_ns()}"
-    try:
-        path.mkdir()
-        (path / "pids.max").write_text(str(limit))
-        return path
-    except OSError:
-        with contextlib.suppress(OSError):
-            path.rmdir()
-        return None
+    return _new_cgroup(_pids_cgroup_root(), lambda path: (path / "pids.max").write_text(str(limit)))
 
 
 @functools.lru_cache(maxsize=1)
 def _memory_cgroup_root() -> Path | None:
     """A folder under which this process may create memory cgroups (cgroup v1 or v2), or None."""
-    if not _running_as_root():
-        return None
-    candidates = [Path("/sys/fs/cgroup/memory")]
-    unified = Path("/sys/fs/cgroup")
-    with contextlib.suppress(OSError):
-        if (unified / "cgroup.controllers").exists() and "memory" in (unified / "cgroup.subtree_control").read_text():
-            candidates.append(unified)
-    for base in candidates:
-        root = base / "course-sandbox"
-        try:
-            root.mkdir(exist_ok=True)
-            if base != candidates[0] and (root / "cgroup.subtree_control").exists():
-                (root / "cgroup.subtree_control").write_text("+memory")
-            probe = root / f"probe-{os.getpid()}"
-            probe.mkdir(exist_ok=True)
-            ok = (probe / "memory.max").exists() or (probe / "memory.limit_in_bytes").exists()
-            ok = ok and _oom_kills(probe) is not None
-            probe.rmdir()
-            if ok:
-                _remove_stale_cgroups(root)
-                return root
-        except OSError:
-            continue
-    return None
+    def usable(probe: Path) -> bool:
+        limit = (probe / "memory.max").exists() or (probe / "memory.limit_in_bytes").exists()
+        return limit and _oom_kills(probe) is not None
+
+    return _controller_root("memory", usable)
 
 
 def _cgroup_version(path: Path) -> str:
@@ -752,12 +744,7 @@ def _cgroup_version(path: Path) -> str:
 
 def _make_memory_cgroup(limit: int) -> Path | None:
     """A memory cgroup holding a kernel's processes together to ``limit`` bytes (no swap), or None."""
-    root = _memory_cgroup_root()
-    if root is None:
-        return None
-    path = root / f"k-{os.getpid()}-{time.monotonic_ns()}"
-    try:
-        path.mkdir()
+    def configure(path: Path) -> None:
         if (path / "memory.max").exists():  # v2
             (path / "memory.max").write_text(str(limit))
             for name, value in (("memory.swap.max", "0"), ("memory.oom.group", "1")):
@@ -767,11 +754,8 @@ def _make_memory_cgroup(limit: int) -> Path | None:
             (path / "memory.limit_in_bytes").write_text(str(limit))
             with contextlib.suppress(OSError):
                 (path / "memory.memsw.limit_in_bytes").write_text(str(limit))
-        return path
-    except OSError:
-        with contextlib.suppress(OSError):
-            path.rmdir()
-        return None
+
+    return _new_cgroup(_memory_cgroup_root(), configure)
 
 
 def _oom_kills(path: Path) -> int | None:

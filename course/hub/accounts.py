@@ -206,7 +206,14 @@ def ensure_unix_account(name: str, *, home_root: Path, groups: Iterable[str] = (
     return entry
 
 
-HUB_COMMENT = "course hub:"
+#: How the hub marks the Unix accounts it makes: their passwd comment starts with this and a space
+#: (useradd keeps no colons, so a mark with one never matched the accounts it was put on).
+HUB_COMMENT = "course hub"
+
+
+def hub_comment(detail: str) -> str:
+    """The passwd comment of an account the hub makes (:func:`unix_conflicts` recognises it)."""
+    return f"{HUB_COMMENT} {detail}"
 
 
 def unix_conflicts(path: Path | str, accounts: Iterable[Account], *, prefix: str, home_root: Path) -> None:
@@ -220,7 +227,7 @@ def unix_conflicts(path: Path | str, accounts: Iterable[Account], *, prefix: str
         column = "username"
         if unix_exists(name):
             entry = pwd.getpwnam(name)
-            if Path(entry.pw_dir) != Path(home_root) / name or not entry.pw_gecos.startswith(_gecos(HUB_COMMENT)):
+            if Path(entry.pw_dir) != Path(home_root) / name or not entry.pw_gecos.startswith(HUB_COMMENT + " "):
                 problems.append(RosterProblem(account.line, column, f"the Unix account {name} already exists and "
                                               "was not made by the hub; choose another sign-in name or remove it"))
         elif group_exists(name):
@@ -256,6 +263,7 @@ __all__ = [
     "check_username",
     "ensure_group",
     "ensure_unix_account",
+    "hub_comment",
     "read_accounts",
     "remove_unix_account",
     "unix_conflicts",

@@ -21,7 +21,15 @@ from pathlib import Path
 
 import bcrypt
 
-from course.hub.accounts import Account, AccountError, ensure_unix_account, read_accounts, sbin, unix_conflicts
+from course.hub.accounts import (
+    Account,
+    AccountError,
+    ensure_unix_account,
+    hub_comment,
+    read_accounts,
+    sbin,
+    unix_conflicts,
+)
 from course.hub.config import SYNC
 from course.hub.exchange import MAX_SUBMISSION_KB, ensure_exchange
 from course.hub.postgres import Postgres, missing_tools
@@ -123,7 +131,7 @@ def ensure_accounts(state: HubState, accounts: Iterable[Account], *, course_id: 
     os.chmod(state.homes, 0o755)
     for account in accounts:
         ensure_unix_account(account.unix_name(state.prefix), home_root=state.homes,
-                            comment=f"course hub: {account.employee_id}")
+                            comment=hub_comment(account.employee_id))
         write_user_config(state, account, course_id)
         if account.username not in seed:
             password = "-".join(secrets.token_urlsafe(4) for _ in range(3))
@@ -198,7 +206,7 @@ def prepare(settings: HubSettings, *, modules: list[str] | None = None) -> Prepa
         state.ensure_secret(name)
     try:
         owner_home = Path(ensure_unix_account(state.course_owner, home_root=state.root,
-                                              comment="course hub: course owner").pw_dir)
+                                              comment=hub_comment("course owner")).pw_dir)
         if owner_home != state.owner_home:
             raise SetupError(f"the account {state.course_owner} exists with home {owner_home}, not "
                              f"{state.owner_home}; remove it (userdel) or choose another unix_prefix")

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 import requests
 
-from course.hub.accounts import DEACTIVATED_GROUP, ROLE_GROUPS, Account
+from course.hub.accounts import DEACTIVATED_GROUP, ROLE_GROUPS, Account, unix_conflicts
 
 MANAGED_PREFIXES = ("track-",)
 
@@ -222,8 +222,6 @@ def sync_roster(settings: Any, roster: Any, *, hub_url: str | None = None, token
     accounts = read_accounts(roster or settings.roster, prefix=settings.unix_prefix)  # all lines checked first
     state = HubState.open(settings)
     if not dry_run and state.root.is_dir():  # and every Unix name, before any account is made
-        from course.hub.accounts import unix_conflicts
-
         unix_conflicts(roster or settings.roster, accounts, prefix=state.prefix, home_root=state.homes)
     url = hub_url or f"http://{settings.ip}:{settings.port}/"
     token = token or state.read_secret(SYNC)

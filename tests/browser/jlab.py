@@ -289,6 +289,21 @@ class Lab:
         self.page.keyboard.press("Control+Enter")
         expect(cell.locator(".jp-RenderedMarkdown")).to_contain_text(text[:40])
 
+    def type_answers(self, typed: object) -> list[str]:
+        """Type every graded answer of ``typed`` (an nbformat notebook, the one open) into its cell, as
+        a learner does: code cells by :meth:`type_into_cell`, written answers by
+        :meth:`write_markdown_answer`. Returns the answers' grade ids, in order."""
+        from course.grading import simulate
+
+        index = {id(c): i for i, c in enumerate(typed.cells)}  # type: ignore[attr-defined]
+        answers = simulate.answer_cells(typed)
+        for cell in answers.values():
+            if cell.cell_type == "markdown":
+                self.write_markdown_answer(index[id(cell)], cell.source)
+            else:
+                self.type_into_cell(index[id(cell)], cell.source)
+        return list(answers)
+
     def save(self) -> None:
         """Ctrl+S, then wait until the tab no longer shows unsaved changes."""
         self.notebook().locator(".jp-Notebook").click(position={"x": 5, "y": 5})
