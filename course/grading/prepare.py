@@ -42,6 +42,10 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, Deduplicat
 from course.grading.coursedir import Course, GradingError
 from course.grading.execute import DEFAULT_LAUNCHER, DEFAULT_NOTEBOOK_TIMEOUT, ExecuteJob
 
+#: Seconds a cell's last output may take to arrive after its reply, unless the course sets
+#: ``Execute.iopub_timeout`` (nbgrader's own default is 4).
+IOPUB_TIMEOUT = 20
+
 log = logging.getLogger("course.grading")
 log.addHandler(logging.NullHandler())  # nbgrader's warnings reach the trainer as integrity flags instead
 
@@ -121,6 +125,11 @@ class AutogradeSession:
         cfg.CourseDirectory.autograded_directory = str(staging_root)
         if cell_timeout is not None:
             cfg.Execute.timeout = int(cell_timeout)
+        if "iopub_timeout" not in cfg.Execute:
+            # nbgrader raises when a cell's last output takes more than 4 s to arrive after its
+            # reply: on a busy grading machine that made sound notebooks (and ones whose endless
+            # printing loop was interrupted) not gradable. A course's own setting still wins.
+            cfg.Execute.iopub_timeout = IOPUB_TIMEOUT
         sanitize = [_as_class(p) for p in Autograde(config=cfg).sanitize_preprocessors]
         if DeduplicateIds in sanitize and ForgetDuplicates not in sanitize:
             sanitize.insert(sanitize.index(DeduplicateIds) + 1, ForgetDuplicates)

@@ -769,18 +769,36 @@ def _oom_kills(path: Path) -> int | None:
     return None
 
 
+#: Memory that cannot be given back (anonymous memory: there is no swap) at this share of the
+#: submission's limit counts as out of memory: past it the kernel only thrashes the processes' code
+#: pages in and out before its OOM killer strikes, which on a busy machine takes longer than a cell may.
+MEMORY_FULL_SHARE = 0.95
+
+
+def _anonymous_bytes(path: Path) -> int | None:
+    """Anonymous memory held by the processes of memory cgroup ``path`` (v2 ``anon``, v1 ``total_rss``)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in (path / "memory.stat").read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key in ("anon", "total_rss"):
+                return int(value)
+    return None
+
+
 def _out_of_memory(run: _KernelRun) -> bool:
     """True once the OOM killer killed one of the kernel's processes in its memory cgroup (the
-    kernel itself or only a child: either way the submission used more than it may)."""
+    kernel itself or only a child: either way the submission used more than it may), or once its
+    processes hold nearly all of their memory as memory that cannot be reclaimed."""
     if run.memcg is not None and not run.oom:
-        run.oom = (_oom_kills(run.memcg) or 0) > 0
+        full = run.settings.limits.submission_memory_bytes * MEMORY_FULL_SHARE
+        run.oom = (_oom_kills(run.memcg) or 0) > 0 or (_anonymous_bytes(run.memcg) or 0) >= full
     return run.oom
 
 
 def _oom_reason(run: _KernelRun) -> str:
     where = f" while running {_first_line(run.last_code)}" if run.last_code else ""
-    return (f"out of memory: the notebook's processes together used more than "
-            f"{run.settings.limits.submission_memory_bytes // MiB} MiB{where}")
+    return (f"out of memory: the notebook's processes together used all of the "
+            f"{run.settings.limits.submission_memory_bytes // MiB} MiB they may use{where}")
 
 
 def _remove_cgroup(path: Path) -> None:
