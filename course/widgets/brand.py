@@ -313,7 +313,7 @@ class _Version(w.VBox):
         self.verdict = LiveRegion()
         self.report = None
         self.draft.observe(lambda _change: self.refresh(), names="value")
-        super().__init__([heading(channel.name, 5), w.HTML(f"<p><em>{html.escape(channel.guide)}</em></p>"),
+        super().__init__([heading(channel.name, 4), w.HTML(f"<p><em>{html.escape(channel.guide)}</em></p>"),
                           self.draft, self.verdict])
         self.refresh()
 

@@ -140,11 +140,8 @@ def _focus_ring(lab: Lab) -> list[str]:
     return missing
 
 
-#: Module 04 shows each channel's card (course/widgets/channels.py) with an h5 right under the markdown's
-#: h3 "One message, several channels": a skipped level, found by this test and not fixed yet (an h4 there
-#: did not reach the lab's kernel in this session's test run, so the fix is unproven). Strict: the test
-#: fails once the heading is fixed, and then this mark goes.
-_KNOWN = {"04-one-brand-voice": "channel card h5 under an h3 (course/widgets/channels.py)"}
+#: Modules with a known, not yet fixed failure of this test (module: why), marked strict xfail.
+_KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("module", [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=_KNOWN[m]))
