@@ -170,7 +170,7 @@ class Lab:
         """
         outer = self.notebook().locator(".jp-WindowedPanel-outer")
         viewport = self.page.viewport_size or {"width": 1280, "height": 900}
-        for _ in range(8):
+        for _ in range(20):  # a busy machine renders the cells it just laid out slowly
             # the cells' bottom, measured from the top of the scrolled list, against the visible height
             needed, visible = outer.evaluate("""o => { o.scrollTop = 0;
                 const cells = o.querySelectorAll('.jp-Cell');
@@ -182,7 +182,7 @@ class Lab:
             if height > limit_px:
                 raise AssertionError(f"the notebook is {needed}px tall, more than the {limit_px}px window allowed")
             self.page.set_viewport_size({"width": viewport["width"], "height": height})
-            self.page.wait_for_timeout(300)  # JupyterLab measures the cells it has just rendered
+            self.page.wait_for_timeout(500)  # JupyterLab measures the cells it has just rendered
         raise AssertionError("the notebook kept growing as the window grew")
 
     def restore_window(self, viewport: dict[str, int]) -> None:
