@@ -335,6 +335,14 @@ class Lab:
         """A row of the Assignments list: ``section`` is "released", "fetched" or "submitted"."""
         return panel.locator(f"#{section}_assignments_list .list_item").filter(has_text=assignment).first
 
+    def submit(self, assignment: str, *, timeout_ms: int = 30_000) -> Locator:
+        """Press Submit on the fetched ``assignment`` in the Assignments list and wait until it is
+        listed as submitted; returns the list."""
+        panel = self.assignments()
+        self.assignment_row(panel, "fetched", assignment).get_by_role("button", name="Submit").click()
+        expect(self.assignment_row(panel, "submitted", assignment)).to_be_visible(timeout=timeout_ms)
+        return panel
+
 
 def problems(cells: list[CellState]) -> list[str]:
     """All cells' problems, errors first, the cells that did not run summed up in one line."""

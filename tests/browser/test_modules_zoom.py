@@ -140,12 +140,7 @@ def _focus_ring(lab: Lab) -> list[str]:
     return missing
 
 
-#: Modules with a known, not yet fixed failure of this test (module: why), marked strict xfail.
-_KNOWN: dict[str, str] = {}
-
-
-@pytest.mark.parametrize("module", [pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=_KNOWN[m]))
-                                    if m in _KNOWN else m for m in RICH])
+@pytest.mark.parametrize("module", RICH)
 def test_module_loses_nothing_at_200_percent_zoom_and_in_forced_colours(
         module: str, zoom_lab: Lab, learner_server: RunningLab, course_workspace: Workspace) -> None:
     """After Run All, at 200 % zoom and then in forced-colours mode, no output of the module scrolls

@@ -136,9 +136,7 @@ def test_learner_trainer_and_compliance_journey(hub: Hub, chromium: Browser) -> 
     ann.close_dialog()
 
     # 3. She submits from the Assignments list.
-    panel = ann.assignments()
-    ann.assignment_row(panel, "fetched", MODULE).get_by_role("button", name="Submit").click()
-    expect(ann.assignment_row(panel, "submitted", MODULE)).to_be_visible(timeout=60_000)
+    ann.submit(MODULE, timeout_ms=60_000)
     shot(page, ARTIFACTS, "03-submitted")
 
     submitted_files = list((hub.state_root / "exchange" / COURSE / "inbound").glob(f"{learner_id}+{MODULE}+*/*"))
