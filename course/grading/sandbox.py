@@ -789,9 +789,10 @@ def _out_of_memory(run: _KernelRun) -> bool:
     """True once the OOM killer killed one of the kernel's processes in its memory cgroup (the
     kernel itself or only a child: either way the submission used more than it may), or once its
     processes hold nearly all of their memory as memory that cannot be reclaimed."""
-    if run.memcg is not None and not run.oom:
+    memcg = run.memcg  # read once: the kernel's clean-up may drop it meanwhile, on another thread
+    if memcg is not None and not run.oom:
         full = run.settings.limits.submission_memory_bytes * MEMORY_FULL_SHARE
-        run.oom = (_oom_kills(run.memcg) or 0) > 0 or (_anonymous_bytes(run.memcg) or 0) >= full
+        run.oom = (_oom_kills(memcg) or 0) > 0 or (_anonymous_bytes(memcg) or 0) >= full
     return run.oom
 
 
